@@ -1,6 +1,8 @@
 // Command hello is the smallest campaignkit web-tier handler: a plain
-// net/http handler served on Lambda through a Function URL or HTTP API
-// event. The webtier example deploys it; tests build it as a baseline.
+// net/http handler served on Lambda behind a Function URL or an HTTP API.
+// Both deliver the same payload format 2.0 event, so one buffered adapter
+// serves either front door. The webtier example deploys it; tests build it
+// as a baseline.
 package main
 
 import (
@@ -8,7 +10,6 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdaurl"
 )
 
 func handler() http.Handler {
@@ -21,5 +22,5 @@ func handler() http.Handler {
 }
 
 func main() {
-	lambda.Start(lambdaurl.Wrap(handler()))
+	lambda.Start(wrap(handler()))
 }
