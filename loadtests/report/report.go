@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +26,9 @@ import (
 // decoded from many workers' files), then Close. Not safe for concurrent use.
 type Collector struct {
 	all       vegeta.Metrics
+	lat       []time.Duration
 	byRequest map[string]*vegeta.Metrics
+	reqLat    map[string][]time.Duration
 	perSecond map[int64]uint64
 	plot      *plot.Plot
 	attacks   map[string]uint64
@@ -36,6 +39,7 @@ type Collector struct {
 func NewCollector(title string) *Collector {
 	return &Collector{
 		byRequest: map[string]*vegeta.Metrics{},
+		reqLat:    map[string][]time.Duration{},
 		perSecond: map[int64]uint64{},
 		attacks:   map[string]uint64{},
 		plot:      plot.New(plot.Title(title), plot.Downsample(4000), plot.Label(plot.ErrorLabeler)),
@@ -52,6 +56,8 @@ func (c *Collector) Add(r *vegeta.Result) {
 		c.byRequest[key] = m
 	}
 	m.Add(r)
+	c.lat = append(c.lat, r.Latency)
+	c.reqLat[key] = append(c.reqLat[key], r.Latency)
 	c.perSecond[r.Timestamp.UnixMilli()/10]++ // 10 ms buckets, re-binned per second from the earliest result
 	c.attacks[r.Attack]++
 	_ = c.plot.Add(r)
@@ -179,8 +185,19 @@ type Second struct {
 	Achieved uint64  `json:"achieved"`
 }
 
-func latencies(m *vegeta.Metrics) Latencies {
-	return Latencies{Mean: m.Latencies.Mean, P50: m.Latencies.P50, P90: m.Latencies.P90, P95: m.Latencies.P95, P99: m.Latencies.P99, Max: m.Latencies.Max}
+// latencies are exact nearest-rank quantiles over every latency (sorted
+// here), so they do not depend on the order results arrived in — unlike
+// Vegeta's t-digest estimates — and merging workers' raw results is exact.
+func latencies(m *vegeta.Metrics, lat []time.Duration) Latencies {
+	slices.Sort(lat)
+	q := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		i := int(math.Ceil(p*float64(len(lat)))) - 1
+		return lat[max(0, min(i, len(lat)-1))]
+	}
+	return Latencies{Mean: m.Latencies.Mean, P50: q(0.50), P90: q(0.90), P95: q(0.95), P99: q(0.99), Max: m.Latencies.Max}
 }
 
 // Summarize closes c and evaluates the run against slo; rec may be nil.
@@ -189,9 +206,11 @@ func (c *Collector) Summarize(meta Meta, slo scenario.SLO, rec *Reconciliation) 
 	m := &c.all
 	s := &Summary{
 		Meta: meta, Start: m.Earliest, Requests: m.Requests, Success: m.Success,
-		Latencies: latencies(m), StatusCodes: m.StatusCodes, Errors: m.Errors,
+		Latencies: latencies(m, c.lat), StatusCodes: m.StatusCodes, Errors: m.Errors,
 		Throughput: m.Throughput, Reconciliation: rec, Attacks: map[string]int64{},
 	}
+	s.Errors = slices.Clone(s.Errors)
+	slices.Sort(s.Errors) // Vegeta keeps first-seen order, which differs per worker
 	if len(s.Errors) > 20 {
 		s.Errors = s.Errors[:20]
 	}
@@ -216,7 +235,7 @@ func (c *Collector) Summarize(meta Meta, slo scenario.SLO, rec *Reconciliation) 
 	sort.Strings(keys)
 	for _, k := range keys {
 		rm := c.byRequest[k]
-		s.ByRequest = append(s.ByRequest, RequestSummary{Request: k, Requests: rm.Requests, Success: rm.Success, Latencies: latencies(rm), StatusCodes: rm.StatusCodes})
+		s.ByRequest = append(s.ByRequest, RequestSummary{Request: k, Requests: rm.Requests, Success: rm.Success, Latencies: latencies(rm, c.reqLat[k]), StatusCodes: rm.StatusCodes})
 	}
 	if m.Requests > 0 {
 		start := m.Earliest.UnixMilli() / 10
