@@ -1,0 +1,5 @@
+package store_test
+
+func runKillChild(path string) int { return 0 }
+
+const childEnv = "CK_STORE_KILL_CHILD"
