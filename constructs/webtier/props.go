@@ -27,7 +27,8 @@ const (
 	FrontDoorHTTPAPI FrontDoor = "HTTPAPI"
 )
 
-// Defaults, documented on the props that use them.
+// Defaults of the props of the same name (see Props), and the AWS quotas the
+// derivation checks against.
 const (
 	DefaultMemorySize        = 512
 	DefaultTimeout           = 10 * time.Second
@@ -237,8 +238,8 @@ func (p *Props) resolve() (*config, Capacity, error) {
 	if c.memory < 128 || c.memory > 10240 || c.memory != math.Trunc(c.memory) {
 		bad("MemorySize (%g) must be a whole number of MB between 128 and 10240", c.memory)
 	}
-	if c.timeout <= 0 || c.timeout > 15*time.Minute {
-		bad("Timeout (%s) must be between 1 s and 15 min", c.timeout)
+	if c.timeout < time.Second || c.timeout > 15*time.Minute || c.timeout%time.Second != 0 {
+		bad("Timeout (%s) must be a whole number of seconds between 1 s and 15 min", c.timeout)
 	}
 	if c.frontDoor == FrontDoorHTTPAPI && c.timeout > httpAPIMaxTimeout {
 		bad("Timeout (%s) must be ≤ %s with FrontDoorHTTPAPI (API Gateway's integration timeout); lower it or use FrontDoorFunctionURL", c.timeout, httpAPIMaxTimeout)

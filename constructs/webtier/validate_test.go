@@ -55,6 +55,7 @@ func TestValidateAndPlan(t *testing.T) {
 		{"error rate", func(p *webtier.Props) { p.ErrorRatePercent = jsii.Number(0) }, "ErrorRatePercent (0) must be in (0, 100]"},
 		{"authorizer on a Function URL", func(p *webtier.Props) { p.HTTPAPIAuthorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer() }, "HTTPAPIAuthorizer needs FrontDoor = FrontDoorHTTPAPI"},
 		{"unknown front door", func(p *webtier.Props) { p.FrontDoor = "ALB" }, `FrontDoor "ALB" is unknown`},
+		{"fractional timeout", func(p *webtier.Props) { p.Timeout = ms(1500) }, "Timeout (1.5s) must be a whole number of seconds"},
 		{"http api timeout", func(p *webtier.Props) {
 			p.FrontDoor, p.Timeout = webtier.FrontDoorHTTPAPI, secs(60)
 		}, "Timeout (1m0s) must be ≤ 30s with FrontDoorHTTPAPI"},

@@ -47,8 +47,9 @@ type WebTier struct {
 	grants     int
 }
 
-// ScalableDimension and the service namespace Application Auto Scaling uses
-// for a Lambda alias's provisioned concurrency.
+// ScalableDimension is the Application Auto Scaling dimension of a Lambda
+// alias's provisioned concurrency (service namespace "lambda", resource id
+// "function:<name>:<alias>").
 const ScalableDimension = "lambda:function:ProvisionedConcurrency"
 
 // New builds the web tier under a construct named id. It panics with the
