@@ -15,9 +15,8 @@ import (
 	"github.com/campaignkit/campaignkit/internal/nag"
 )
 
-// writerEntry is the writer package the tests build: the hello function
-// until lambdas/queuedwriter/writer compiles.
-const writerEntry = "github.com/campaignkit/campaignkit/lambdas/hello"
+// writerEntry is the writer package the tests build: the real writer.
+const writerEntry = queuedwriter.DefaultWriterEntry
 
 var (
 	absent = assertions.Match_Absent()
