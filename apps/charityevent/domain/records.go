@@ -14,7 +14,9 @@ import (
 )
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func n(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 // DecodeRecord turns one queue message into the writes it stands for. It is
 // the charity event's writer.Config.Decode: anything malformed is an error
