@@ -101,6 +101,10 @@ type EmbeddedOptions struct {
 	// NoSync skips fsync on commit: faster, but a machine crash (not a
 	// process crash) may lose acknowledged messages. Default false (durable).
 	NoSync bool
+	// MaxMessageBytes limits a message (body plus attributes) and a
+	// SendMessageBatch call. Default MaxMessageBytes (256 KiB, what the
+	// Producer enforces; SQS and moto now accept up to 1 MiB).
+	MaxMessageBytes int
 	// OpenTimeout bounds the wait for the file lock when another process has
 	// the file open. Default 1 s.
 	OpenTimeout time.Duration
@@ -127,8 +131,9 @@ type EmbeddedOptions struct {
 // received slightly more often before dead-lettering), in-flight state is
 // not persisted: after a restart every stored message is visible again.
 type Embedded struct {
-	db    *bolt.DB
-	epoch uint32
+	db       *bolt.DB
+	epoch    uint32
+	maxBytes int
 
 	mu      sync.Mutex
 	cond    *sync.Cond // signals the committer: work pending or closing
@@ -212,13 +217,18 @@ func OpenEmbedded(path string, opts EmbeddedOptions) (*Embedded, error) {
 	}
 	var ep [4]byte
 	_, _ = rand.Read(ep[:])
+	maxBytes := opts.MaxMessageBytes
+	if maxBytes <= 0 {
+		maxBytes = MaxMessageBytes
+	}
 	e := &Embedded{
-		db:     db,
-		epoch:  binary.BigEndian.Uint32(ep[:]),
-		queues: map[string]*equeue{},
-		cur:    newRound(),
-		closed: make(chan struct{}),
-		done:   make(chan struct{}),
+		maxBytes: maxBytes,
+		db:       db,
+		epoch:    binary.BigEndian.Uint32(ep[:]),
+		queues:   map[string]*equeue{},
+		cur:      newRound(),
+		closed:   make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	e.cond = sync.NewCond(&e.mu)
 	if err := e.load(); err != nil {

@@ -76,12 +76,12 @@ type sendReq struct {
 }
 
 // prepare validates r against the queue config and encodes its record.
-func prepareSend(cfg QueueConfig, r *sendReq) error {
+func prepareSend(cfg QueueConfig, r *sendReq, maxBytes int) error {
 	if r.body == "" {
 		return apiErr("MissingParameter", "The request must contain the parameter MessageBody.")
 	}
-	if n := len(r.body) + attrsSize(r.attrs); n > MaxMessageBytes {
-		return invalidParam("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", MaxMessageBytes)
+	if n := len(r.body) + attrsSize(r.attrs); n > maxBytes {
+		return invalidParam("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", maxBytes)
 	}
 	if !validBody(r.body) {
 		return &types.InvalidMessageContents{Message: aws.String("Invalid characters found in the message body.")}
@@ -214,7 +214,7 @@ func (e *Embedded) SendMessage(ctx context.Context, in *sqs.SendMessageInput, _ 
 		return nil, fmt.Errorf("embedded: send message: %w", err)
 	}
 	r := sendReq{body: aws.ToString(in.MessageBody), attrs: in.MessageAttributes, group: aws.ToString(in.MessageGroupId), dedup: aws.ToString(in.MessageDeduplicationId), delay: in.DelaySeconds}
-	if err := prepareSend(cfg, &r); err != nil {
+	if err := prepareSend(cfg, &r, e.maxBytes); err != nil {
 		return nil, fmt.Errorf("embedded: send message to %s: %w", cfg.Name, err)
 	}
 	e.mu.Lock()
@@ -254,10 +254,10 @@ func (e *Embedded) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatc
 	for i, en := range in.Entries {
 		reqs[i] = sendReq{body: aws.ToString(en.MessageBody), attrs: en.MessageAttributes, group: aws.ToString(en.MessageGroupId), dedup: aws.ToString(en.MessageDeduplicationId), delay: en.DelaySeconds}
 		total += len(reqs[i].body) + attrsSize(reqs[i].attrs)
-		errs[i] = prepareSend(cfg, &reqs[i])
+		errs[i] = prepareSend(cfg, &reqs[i], e.maxBytes)
 	}
-	if total > MaxMessageBytes {
-		return nil, fmt.Errorf("embedded: send message batch to %s: %w", cfg.Name, &types.BatchRequestTooLong{Message: aws.String(fmt.Sprintf("Batch requests cannot be longer than %d bytes.", MaxMessageBytes))})
+	if total > e.maxBytes {
+		return nil, fmt.Errorf("embedded: send message batch to %s: %w", cfg.Name, &types.BatchRequestTooLong{Message: aws.String(fmt.Sprintf("Batch requests cannot be longer than %d bytes.", e.maxBytes))})
 	}
 	type sent struct {
 		id  string
