@@ -32,7 +32,6 @@ const (
 	killQueue       = "burst"             // the queue the child writes to
 	killFIFOQueue   = "burst.fifo"        // and its FIFO sibling
 	killAckPrefix   = "ack "              // line prefix of an acknowledged body
-	killReadyLine   = "ready"             // printed once the file is open
 	killMinAcks     = 3000                // acks to see before killing
 	killTimeout     = 60 * time.Second    // give up waiting for acks
 	drainVisibility = 600                 // visibility while draining, seconds
