@@ -98,3 +98,18 @@ func (t *totalsReader) drain(ctx context.Context, r *report.Reconciliation, rc *
 			dc, ds, r.AcceptedCount, r.Unanswered)
 	}
 }
+
+// ReadTotals reads the count and sum from the scenario's totals endpoint at
+// base (the distributed coordinator's baseline).
+func ReadTotals(ctx context.Context, base string, rc *scenario.Reconcile) (count, sum int64, err error) {
+	t := &totalsReader{client: &http.Client{Timeout: 10 * time.Second}, url: base + rc.TotalsPath, rc: rc}
+	v, err := t.read(ctx)
+	return v.count, v.sum, err
+}
+
+// Drain polls the totals at base until the accepted writes in r (and its
+// Before* baseline) show up or rc.Timeout passes, and fills in the verdict.
+func Drain(ctx context.Context, base string, rc *scenario.Reconcile, r *report.Reconciliation, log io.Writer) {
+	t := &totalsReader{client: &http.Client{Timeout: 10 * time.Second}, url: base + rc.TotalsPath, rc: rc}
+	t.drain(ctx, r, rc, log)
+}

@@ -39,6 +39,7 @@ type config struct {
 	connections int
 	timeout     time.Duration
 	reconcile   bool
+	track       bool
 	lockPath    string
 	lockWait    time.Duration
 	keepHeaders bool
@@ -90,6 +91,11 @@ func WithLock(path string, wait time.Duration) Option {
 	return func(c *config) { c.lockPath, c.lockWait = path, wait }
 }
 
+// WithTrackWrites counts accepted writes and their amounts without
+// checking the totals (a distributed worker: the coordinator checks the sum
+// over all workers). The counts land in Summary.Reconciliation, skipped.
+func WithTrackWrites(on bool) Option { return func(c *config) { c.track = on } }
+
 // ErrBusy is returned by Run when another load test holds the lock.
 var ErrBusy = errors.New("another load test is running on this machine")
 
@@ -113,7 +119,7 @@ func Run(ctx context.Context, s *scenario.Scenario, base string, opts ...Option)
 	if c.connections == 0 {
 		c.connections = int(c.maxWorkers)
 	}
-	if c.reconcile && s.Reconcile == nil {
+	if (c.reconcile || c.track) && s.Reconcile == nil {
 		return nil, fmt.Errorf("reconcile: scenario %s has no reconcile section", s.Name)
 	}
 	unlock, err := lock(ctx, c.lockPath, c.lockWait)
@@ -126,7 +132,7 @@ func Run(ctx context.Context, s *scenario.Scenario, base string, opts ...Option)
 	if profile == nil {
 		profile = s.Profile(c.scale)
 	}
-	tr, err := s.Targeter(base, c.reconcile)
+	tr, err := s.Targeter(base, c.reconcile || c.track)
 	if err != nil {
 		return nil, err
 	}
@@ -198,12 +204,15 @@ finished:
 		meta.TargetRate = meta.ExpectedRequests / elapsed.Seconds()
 	}
 	var recon *report.Reconciliation
-	if c.reconcile {
+	if c.reconcile || c.track {
 		recon = &report.Reconciliation{AcceptedCount: rec.count.Load(), AcceptedSum: rec.sum.Load(), Unanswered: rec.unanswered.Load(),
 			BeforeCount: before.count, BeforeSum: before.sum}
-		if interrupted {
+		switch {
+		case !c.reconcile:
+			recon.Skipped = "writes tracked only; the coordinator checks the totals over all workers"
+		case interrupted:
 			recon.Skipped = "the run was interrupted"
-		} else {
+		default:
 			totals.drain(context.WithoutCancel(ctx), recon, s.Reconcile, c.progress)
 		}
 	}
