@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/campaignkit/campaignkit/constructs/scaledown/calendar"
 )
 
 // Kind is the campaign kind this package reads.
@@ -40,8 +42,10 @@ type Campaign struct {
 	CostCenter string `yaml:"costCenter"`
 	// Capacity is the target the stack is sized for.
 	Capacity Capacity `yaml:"capacity"`
-	// Calendar is the campaign calendar in its time zone.
-	Calendar Calendar `yaml:"calendar"`
+	// Calendar is the campaign calendar in its time zone: phases with a
+	// level for each target (TargetWeb, TargetWriter), an off-season
+	// default and a warm-up lead time (see constructs/scaledown/calendar).
+	Calendar calendar.Calendar `yaml:"calendar"`
 	// Donations bounds what a donation may be.
 	Donations Donations `yaml:"donations"`
 	// Charities listeners can donate to.
@@ -75,40 +79,13 @@ func (c Capacity) RequestsPerSecond() float64 {
 	return float64(c.PeakConcurrentUsers) / c.ThinkTime.D.Seconds()
 }
 
-// Calendar is the campaign calendar: phases in one IANA time zone.
-type Calendar struct {
-	TimeZone string   `yaml:"timeZone"`
-	WarmUp   Duration `yaml:"warmUp"`
-	// Baseline is the level outside every phase (the off-season floor).
-	Baseline Level   `yaml:"baseline"`
-	Phases   []Phase `yaml:"phases"`
-}
-
-// Phase is a named period with its capacity level.
-type Phase struct {
-	Name  string `yaml:"name"`
-	Start string `yaml:"start"` // local time "2026-12-14T06:00"
-	End   string `yaml:"end"`
-	Level Level  `yaml:"level"`
-	// Night is an optional recurring lower level inside the phase.
-	Night *Window `yaml:"night"`
-}
-
-// Window is a daily recurring window in local time, which may cross midnight.
-type Window struct {
-	From  string `yaml:"from"` // "01:00"
-	To    string `yaml:"to"`   // "06:00"
-	Level Level  `yaml:"level"`
-}
-
-// Level is the capacity of each scalable part during a phase.
-type Level struct {
-	// WebProvisioned is the web tier's provisioned concurrency [min, max].
-	WebProvisionedMin int `yaml:"webProvisionedMin"`
-	WebProvisionedMax int `yaml:"webProvisionedMax"`
-	// WriterConcurrency is the writer's event-source maximum concurrency.
-	WriterConcurrency int `yaml:"writerConcurrency"`
-}
+// Calendar targets: the names campaign calendars use for what they scale.
+const (
+	// TargetWeb is the web tier's provisioned concurrency (min..max).
+	TargetWeb = "web"
+	// TargetWriter is the writer's event-source maximum concurrency (max).
+	TargetWriter = "writer"
+)
 
 // Donations are the bounds of one donation.
 type Donations struct {
@@ -196,8 +173,8 @@ func (c *Campaign) defaults() {
 	if c.Capacity.WriteShare == 0 {
 		c.Capacity.WriteShare = 0.1
 	}
-	if c.Calendar.WarmUp.D == 0 {
-		c.Calendar.WarmUp.D = 30 * time.Minute
+	if c.Calendar.WarmUp == 0 {
+		c.Calendar.WarmUp = 30 * time.Minute
 	}
 	if c.WAFRateLimit == 0 {
 		c.WAFRateLimit = 2000
@@ -280,6 +257,11 @@ func (c *Campaign) Validate() error {
 	}
 	if len(c.Calendar.Phases) == 0 {
 		add("calendar.phases: list at least one phase")
+	}
+	for _, t := range c.Calendar.Targets() {
+		if t != TargetWeb && t != TargetWriter {
+			add("calendar: unknown target %q; levels name %q (provisioned concurrency) or %q (writer concurrency)", t, TargetWeb, TargetWriter)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/campaignkit/campaignkit/apps/charityevent/config"
 )
@@ -22,6 +23,14 @@ func TestBundledCampaignsLoad(t *testing.T) {
 		if got := c.Capacity.RequestsPerSecond(); got < 33_000 || got > 33_400 {
 			t.Errorf("%s: %.0f rps, want 500,000 users / 15 s ≈ 33,333", f, got)
 		}
+		// The calendar resolves into a plan (as of the campaign's planning day).
+		plan, _, err := c.Calendar.Resolve(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatalf("%s: calendar: %v", f, err)
+		}
+		if len(plan.Actions) == 0 {
+			t.Errorf("%s: calendar resolves to no actions", f)
+		}
 	}
 }
 
@@ -37,6 +46,7 @@ func TestValidationMessages(t *testing.T) {
 		{"peakConcurrentUsers: 500000", "peakConcurrentUsers: 0", "capacity.peakConcurrentUsers"},
 		{"thinkTime: 15s", "thinkTime: 15", "not a duration"},
 		{"timeZone: Europe/Brussels", "timeZone: Europe/Nowhere", "calendar.timeZone"},
+		{"writer: {min: 2, max: 2}", "writerz: {min: 2, max: 2}", "unknown target \"writerz\""},
 		{"minCents: 100", "minCents: 2000000", "donations: need"},
 		{"alarmEmail: oncall@charityweek.example", "alarmEmail: nope", "alarmEmail"},
 		{"currency: EUR", "currency: euro", "donations.currency"},

@@ -11,10 +11,22 @@
     var b = new Uint8Array(16); crypto.getRandomValues(b);
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
+  // CloudFront signs requests to the Lambda Function URL origin (OAC); a
+  // body must then carry its SHA-256 in x-amz-content-sha256.
+  function sha256hex(text) {
+    if (!(window.crypto && crypto.subtle)) return Promise.resolve(null);
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)).then(function (buf) {
+      return Array.prototype.map.call(new Uint8Array(buf), function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+    });
+  }
   function api(method, path, body, headers) {
     var init = { method: method, headers: Object.assign({ "Accept": "application/json" }, headers || {}) };
-    if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
-    return fetch(path, init).then(function (r) {
+    var ready = Promise.resolve();
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body);
+      ready = sha256hex(init.body).then(function (h) { if (h) init.headers["x-amz-content-sha256"] = h; });
+    }
+    return ready.then(function () { return fetch(path, init); }).then(function (r) {
       return r.text().then(function (t) {
         var data = null; try { data = t ? JSON.parse(t) : null; } catch (e) { data = null; }
         if (!r.ok) { var err = new Error(problemText(data) || ("HTTP " + r.status)); err.status = r.status; throw err; }
