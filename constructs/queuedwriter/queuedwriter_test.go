@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
@@ -75,6 +76,18 @@ func TestQueuedWriter(t *testing.T) {
 	aur := queuedwriter.New(aurStack, jsii.String("Orders"), &queuedwriter.Props{
 		WriterEntry: jsii.String(writerEntry),
 		Aurora:      &queuedwriter.AuroraSink{MinACU: jsii.Number(0.5), MaxACU: jsii.Number(8)},
+	})
+
+	// GIVEN a production stack with its own VPC (private subnets with NAT).
+	givenStack := cdktest.NewStack(app, "QueuedWriterAuroraGivenVpc")
+	vpc := awsec2.NewVpc(givenStack, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1), RestrictDefaultSecurityGroup: jsii.Bool(false),
+		FlowLogs: &map[string]*awsec2.FlowLogOptions{"all": {}},
+	})
+	given := queuedwriter.New(givenStack, jsii.String("Orders"), &queuedwriter.Props{
+		WriterEntry: jsii.String(writerEntry),
+		Production:  jsii.Bool(true),
+		Aurora:      &queuedwriter.AuroraSink{Vpc: vpc, ConnectionBudget: jsii.Number(40)},
 	})
 
 	t.Run("props are not changed", func(t *testing.T) {
@@ -302,7 +315,28 @@ func TestQueuedWriter(t *testing.T) {
 		}
 	})
 
-	// THEN all three stacks pass cfn-lint and cdk-nag.
+	t.Run("aurora production in a given vpc", func(t *testing.T) {
+		tpl := cdktest.Template(givenStack)
+		if d := given.Derived(); d.MaxConcurrency != 40 || d.ReservedConcurrency != 44 {
+			t.Errorf("Derived = %+v, want 40 / 44 from ConnectionBudget 40", d)
+		}
+		if given.Vpc() != vpc {
+			t.Error("Vpc() is not the given VPC")
+		}
+		tpl.HasResource(jsii.String("AWS::RDS::DBCluster"), map[string]any{
+			"DeletionPolicy": "Retain",
+			"Properties":     like(map[string]any{"DeletionProtection": true}),
+		})
+		// THEN no VPC, endpoint or flow log of our own; HTTPS egress for AWS APIs via NAT.
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPC"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(0))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"GroupDescription":    assertions.Match_StringLikeRegexp(jsii.String("queued writer")),
+			"SecurityGroupEgress": arrWith(like(map[string]any{"CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443})),
+		})
+	})
+
+	// THEN every stack passes cfn-lint and cdk-nag.
 	rep := cdktest.AssertGates(t, app)
 	if rep.Suppressed == 0 {
 		t.Error("expected reasoned suppressions (X-Ray Resource::*, DLQ without DLQ)")
