@@ -29,6 +29,12 @@ const (
 	modifyDBClusterARN          = "arn:aws:scheduler:::aws-sdk:rds:modifyDBCluster"
 )
 
+const (
+	maxScheduledActions = 200 // Application Auto Scaling, per scalable target
+	schedulesWarnAt     = 300 // of CloudFormation's 500 resources per stack
+	maxDescription      = 512 // EventBridge Scheduler schedule description
+)
+
 // Props configures a Schedule.
 type Props struct {
 	// Calendar is the campaign calendar. Required.
@@ -143,6 +149,28 @@ func (p *Props) resolve() (calendar.Plan, []calendar.Warning, error) {
 	}
 	if len(errs) > 0 {
 		return calendar.Plan{}, nil, errors.Join(errs...)
+	}
+	// Service limits: 200 scheduled actions per scalable target; each
+	// scheduler rule is a stack resource (500 per stack).
+	perTarget := map[string]int{}
+	scheduler := 0
+	for _, r := range plan.Rules {
+		if byName[r.Target].Kind.usesScheduler() {
+			scheduler++
+		} else {
+			perTarget[r.Target]++
+		}
+	}
+	for _, n := range names {
+		if perTarget[n] > maxScheduledActions {
+			errs = append(errs, fmt.Errorf("scaledown: target %q needs %d scheduled actions, more than Application Auto Scaling's %d per scalable target: merge phases or use windows", n, perTarget[n], maxScheduledActions))
+		}
+	}
+	if len(errs) > 0 {
+		return calendar.Plan{}, nil, errors.Join(errs...)
+	}
+	if scheduler > schedulesWarnAt {
+		warnings = append(warnings, calendar.Warning{Message: fmt.Sprintf("scaledown: %d EventBridge Scheduler schedules (one resource each) bring the stack near CloudFormation's 500-resource limit", scheduler)})
 	}
 	named := map[string]bool{}
 	for _, t := range plan.Targets {
@@ -397,7 +425,11 @@ func describe(r calendar.Rule) string {
 	if r.Window != "" {
 		d += ", window " + r.Window
 	}
-	return d + ")"
+	d += ")"
+	if len(d) > maxDescription {
+		d = strings.ToValidUTF8(d[:maxDescription-3], "") + "..."
+	}
+	return d
 }
 
 // Construct returns the construct all resources live under (for

@@ -404,6 +404,14 @@ func TestValidate(t *testing.T) {
 		{"end before start", func(p *scaledown.Props) { p.Calendar.Phases[2].End = "2027-11-01T00:00" }, `phase "wind-down" ends (2027-11-01T00:00) before it starts`},
 		{"unknown time zone", func(p *scaledown.Props) { p.Calendar.TimeZone = "CEST" }, `TimeZone "CEST" is not an IANA time zone`},
 		{"gap without default", func(p *scaledown.Props) { delete(p.Calendar.Default, "db") }, `target "db" has no level in the gap between phase "event week"`},
+		{"more than 200 scheduled actions", func(p *scaledown.Props) {
+			p.Calendar.Phases = nil
+			for d := 0; d < 101; d++ {
+				day := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d).Format("2006-01-02")
+				p.Calendar.Phases = append(p.Calendar.Phases, calendar.Phase{Name: "day " + day, Start: day + "T09:00", End: day + "T17:00",
+					Levels: map[string]L{"api": calendar.Fixed(10)}})
+			}
+		}, `scaledown: target "api" needs 303 scheduled actions, more than Application Auto Scaling's 200 per scalable target`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
