@@ -221,6 +221,25 @@ func TestResolveDSTAndWindows(t *testing.T) {
 			warnings: []string{`window "late": 02:30 on 2027-03-28 does not exist (spring forward)`},
 		},
 		{
+			// Two windows setting the same target at overlapping times.
+			name: "overlapping windows warn",
+			cal: calendar.Calendar{TimeZone: "Europe/Brussels", Default: map[string]L{"api": calendar.Fixed(0)},
+				Phases: []calendar.Phase{{Name: "p", Start: "2027-06-07T00:00", End: "2027-06-08T00:00", Levels: map[string]L{"api": calendar.Fixed(10)},
+					Windows: []calendar.Window{
+						{Name: "lunch", From: "11:00", To: "14:00", Levels: map[string]L{"api": calendar.Fixed(20)}},
+						{Name: "noon", From: "12:00", To: "13:00", Levels: map[string]L{"api": calendar.Fixed(30)}}}}}},
+			target: "api",
+			want: []string{
+				"06-06T22:00Z 00:00 CEST api=10 phase at(2027-06-07T00:00:00)",
+				"06-07T09:00Z 11:00 CEST api=20 window cron(0 11 * * ? *)",
+				"06-07T10:00Z 12:00 CEST api=30 window cron(0 12 * * ? *)",
+				"06-07T11:00Z 13:00 CEST api=10 restore cron(0 13 * * ? *)",
+				"06-07T12:00Z 14:00 CEST api=10 restore cron(0 14 * * ? *)",
+				"06-07T22:00Z 00:00 CEST api=0 restore at(2027-06-08T00:00:00)",
+			},
+			warnings: []string{`phase "p" windows "lunch" and "noon" both set "api" on 2027-06-07`},
+		},
+		{
 			// Scale-downs happen at the phase start, never ahead of it.
 			name: "warm-up only for raises",
 			cal: calendar.Calendar{TimeZone: "Europe/Brussels", WarmUp: time.Hour, Default: map[string]L{"api": calendar.Fixed(1)},

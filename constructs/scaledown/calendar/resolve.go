@@ -430,6 +430,12 @@ func (r *resolver) plan() Plan {
 			startLevel[i][t] = r.base(p, t)
 		}
 		lo, hi := p.start, windowEnd(i)
+		type span struct {
+			start, end time.Time
+			window     string
+		}
+		spans := map[string][]span{}
+		overlapWarned := map[string]bool{}
 		for _, w := range p.windows {
 			if !hi.After(lo) {
 				r.warn(p.Name, "phase %q window %q never applies: the warm-up of the next phase covers the whole phase", p.Name, w.name)
@@ -439,6 +445,17 @@ func (r *resolver) plan() Plan {
 			fromID := slug(p.Name) + "-" + slug(w.name) + "-from-"
 			toID := slug(p.Name) + "-" + slug(w.name) + "-to-"
 			for _, o := range occ {
+				for _, t := range sortedKeys(w.Levels) {
+					for _, sp := range spans[t] {
+						key := sp.window + "\x00" + w.name + "\x00" + t
+						if sp.window != w.name && o.start.Before(sp.end) && sp.start.Before(o.end) && !overlapWarned[key] {
+							overlapWarned[key] = true
+							r.warn(p.Name, "phase %q windows %q and %q both set %q on %s: the later start wins and the earlier restore ends both",
+								p.Name, sp.window, w.name, t, o.start.In(z.loc).Format("2006-01-02"))
+						}
+					}
+					spans[t] = append(spans[t], span{o.start, o.end, w.name})
+				}
 				if !o.start.After(lo) && o.end.After(lo) {
 					for t, l := range w.Levels {
 						startLevel[i][t] = l
