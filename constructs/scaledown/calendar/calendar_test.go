@@ -321,6 +321,7 @@ func TestResolveErrors(t *testing.T) {
 		{"end before start", func(c *calendar.Calendar) { c.Phases[2].End = "2027-11-04T00:00" }, calendar.ErrPhase,
 			`phase "wind-down" ends (2027-11-04T00:00) before it starts (2027-11-05T06:00)`},
 		{"bad date", func(c *calendar.Calendar) { c.Phases[0].Start = "25/10/2027" }, calendar.ErrPhase, `phase "registration" Start "25/10/2027" must be a local time`},
+		{"seconds in a date", func(c *calendar.Calendar) { c.Phases[0].End = "2027-10-29T00:00:30" }, calendar.ErrPhase, `phase "registration" End "2027-10-29T00:00:30" must be a local time`},
 		{"duplicate phase names", func(c *calendar.Calendar) { c.Phases[1].Name = "Registration" }, calendar.ErrPhase, `phase names "registration" and "Registration" are the same`},
 		{"overlapping phases", func(c *calendar.Calendar) { c.Phases[1].End = "2027-11-05T07:00" }, calendar.ErrOverlap,
 			`phases "event week" (2027-10-29T00:00 – 2027-11-05T07:00) and "wind-down" (2027-11-05T06:00 – 2027-11-08T00:00) overlap`},

@@ -83,12 +83,14 @@ func (z zone) atExpression(t time.Time) (expr, tz string, kind dst) {
 	return "at(" + t.UTC().Format("2006-01-02T15:04:05") + ")", "UTC", kind
 }
 
-var localLayouts = []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
+var localLayouts = []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02", "2006-01-02T15:04:05", "2006-01-02 15:04:05"}
 
+// parseLocal reads a local wall-clock time to the minute (seconds, if
+// given, must be 0: scheduled actions have 1-minute resolution).
 func parseLocal(s string) (time.Time, bool) {
 	for _, layout := range localLayouts {
 		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t, true
+			return t, t.Second() == 0
 		}
 	}
 	return time.Time{}, false
