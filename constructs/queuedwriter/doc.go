@@ -56,7 +56,12 @@
 // dead-lettered although nothing was wrong with them. On a FIFO queue the
 // effective concurrency is also bounded by the number of active message
 // groups. The ScheduledScaleDown construct changes MaximumConcurrency
-// through EventSourceMapping() / CfnEventSourceMapping().
+// through EventSourceMapping() / CfnEventSourceMapping(). The numbers are
+// also written to the event source mapping's template metadata under
+// "campaignkit:queuedwriter" (sinkBudget, sinkBudgetUnit, maxConcurrency,
+// reservedConcurrency, basis) for the capacity planner. The proxy's
+// connection borrow timeout is half the function timeout, so an exhausted
+// pool fails records (retried via the queue) instead of timing out the batch.
 //
 // # Writer environment contract
 //

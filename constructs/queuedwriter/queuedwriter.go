@@ -41,6 +41,9 @@ const (
 	EnvSKName            = "SK_NAME"
 	SinkDynamoDB         = "dynamodb"
 	SinkPostgres         = "postgres"
+	// MetadataKey names the event source mapping's template metadata that
+	// records the sink budget and how MaxConcurrency was derived.
+	MetadataKey          = "campaignkit:queuedwriter"
 	postgresPort         = 5432
 	alarmPeriodSeconds   = 60
 	oldestAgeEvalPeriods = 3
@@ -215,6 +218,12 @@ func (q *QueuedWriter) newFunction(r *resolved, env map[string]*string, vpc *vpc
 		ReportBatchItemFailures: jsii.Bool(true),
 	})
 	nag.Suppress(q.esm, nag.Rule{ID: "Serverless-LambdaEventSourceMappingDestination", Reason: "SQS event source mappings do not support on-failure destinations (only stream and Kafka sources do); the queue's redrive policy moves a record to the dead-letter queue after MaxReceiveCount receives, and DLQ depth > 0 raises an alarm."})
+	// The capacity planner reads these back from the template.
+	d := r.derived
+	q.CfnEventSourceMapping().AddMetadata(jsii.String(MetadataKey), map[string]any{
+		"sinkBudget": d.SinkBudget, "sinkBudgetUnit": d.SinkBudgetUnit, "maxConcurrency": d.MaxConcurrency,
+		"reservedConcurrency": d.ReservedConcurrency, "basis": d.Basis,
+	})
 	// The mapping is validated against the role's permissions at creation.
 	q.esm.Node().AddDependency(q.role)
 }

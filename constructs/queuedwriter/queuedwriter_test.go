@@ -281,6 +281,9 @@ func TestQueuedWriter(t *testing.T) {
 			"Auth":         arrWith(like(map[string]any{"IAMAuth": "REQUIRED", "AuthScheme": "SECRETS"})),
 		})
 		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBProxyTargetGroup"), map[string]any{
+			"ConnectionPoolConfigurationInfo": like(map[string]any{"ConnectionBorrowTimeout": 15}),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBProxyTargetGroup"), map[string]any{
 			"ConnectionPoolConfigurationInfo": like(map[string]any{"MaxConnectionsPercent": 50}),
 		})
 		// THEN the credentials are a generated, rotated secret.
@@ -307,8 +310,12 @@ func TestQueuedWriter(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
 			"PolicyDocument": like(map[string]any{"Statement": arrWith(like(map[string]any{"Action": "rds-db:connect"}))}),
 		})
-		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
-			"ScalingConfig": map[string]any{"MaximumConcurrency": 360},
+		tpl.HasResource(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"Properties": like(map[string]any{"ScalingConfig": map[string]any{"MaximumConcurrency": 360}}),
+			"Metadata": like(map[string]any{queuedwriter.MetadataKey: like(map[string]any{
+				"sinkBudget": 360, "sinkBudgetUnit": "connections", "maxConcurrency": 360, "reservedConcurrency": 396,
+				"basis": assertions.Match_StringLikeRegexp(jsii.String("8 ACU")),
+			})}),
 		})
 		if aur.Table() != nil || aur.Cluster() == nil || aur.Proxy() == nil || aur.Vpc() == nil {
 			t.Error("Aurora writer: Table() must be nil, Cluster/Proxy/Vpc set")

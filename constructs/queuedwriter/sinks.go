@@ -1,6 +1,8 @@
 package queuedwriter
 
 import (
+	"math"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -178,7 +180,10 @@ func (q *QueuedWriter) newAurora(r *resolved) *vpcPlacement {
 		IamAuth:               jsii.Bool(true),
 		RequireTLS:            jsii.Bool(true),
 		MaxConnectionsPercent: jsii.Number(r.maxConnPct),
-		DebugLogging:          jsii.Bool(false),
+		// Fail a connection wait well inside the function timeout, so the
+		// writer reports batch item failures instead of timing out.
+		BorrowTimeout: dur(math.Max(1, math.Floor(r.derived.TimeoutSeconds/2))),
+		DebugLogging:  jsii.Bool(false),
 	})
 	q.cluster.Connections().AllowDefaultPortFrom(q.proxy, jsii.String("RDS Proxy to the Aurora cluster"))
 
