@@ -54,11 +54,13 @@
 // concurrency to zero and the alias serves on demand; the next level above
 // 0 provisions again (no session here has AWS credentials: try the first
 // scale to zero in a test account). Register the scalable target with
-// MinCapacity 0 so the scheduled minimum is within its range. The same holds
-// for ECS (Min = Max = 0 stops every task; the next level starts them) and
-// for the writer's MaximumConcurrency and Aurora's ACU range: the template's
-// values apply at deploy time only when they change, and the next scheduled
-// action sets the calendar's level again.
+// MinCapacity 0 so the scheduled minimum is within its range. ECS works the
+// same way: Min = Max = 0 stops every task and the next level starts them.
+//
+// The writer's MaximumConcurrency and Aurora's ACU range are also set in
+// their own templates. CloudFormation writes those values only when they
+// change in the template, so an ordinary deploy keeps the calendar's level;
+// a deploy that changes them overrides it until the next scheduled action.
 //
 // # Time
 //
