@@ -46,10 +46,10 @@
 //
 // Let the scalable target own provisioned concurrency: create it with
 // alias.AddAutoScaling (or a ScalableWebTier's ScalableTarget) and do NOT set
-// ProvisionedConcurrentExecutions on the alias or version. Otherwise every
-// deploy writes the template's value back (undoing the calendar), and an
-// alias update that changes the version while Application Auto Scaling
-// holds a different value can fail. Lambda accepts 0 as the scalable
+// ProvisionedConcurrentExecutions on the alias or version. Otherwise each
+// deploy that updates the alias (every code change publishes a version)
+// writes the template's value back, undoing the calendar, and such an
+// update can fail while Application Auto Scaling holds a different value. Lambda accepts 0 as the scalable
 // target's minimum, so a level with Min = Max = 0 takes provisioned
 // concurrency to zero and the alias serves on demand; the next level above
 // 0 provisions again (no session here has AWS credentials: try the first
