@@ -24,7 +24,8 @@
 //     (pages held HTMLEdgeTTL at the edge, revalidated by browsers).
 //   - A viewer-request CloudFront Function (cloudfront-js-2.0) on the
 //     default behavior only, doing the clean-URL or SPA rewrite of
-//     package edgerules. The API never sees it, so API 403/404 answers pass
+//     package edgerules (not on assets: they all have file names, and every
+//     invocation is billed). The API never sees it, so API 403/404 answers pass
 //     through untouched. There are deliberately no distribution-wide custom
 //     error responses: CloudFront applies them to every behavior, which would
 //     turn API errors into HTML. A missing page is S3's 403 (the OAC may
