@@ -1,16 +1,26 @@
 // Command writer is the generic queued-database-writer Lambda that the
 // QueuedDatabaseWriter construct deploys by default. It reads SQS batches of
 // writer.Message JSON bodies and applies them exactly once to DynamoDB or
-// PostgreSQL, reporting failed records as batch item failures.
+// PostgreSQL, reporting failed records as batch item failures (enable
+// ReportBatchItemFailures on the event source).
 //
-// Environment (read once at init):
+// Environment (read once at init; the construct's contract):
 //
-//	TABLE_NAME           DynamoDB table (selects the DynamoDB sink)
-//	PK_NAME, SK_NAME     table key attribute names (default pk, sk)
-//	DATABASE_URL         PostgreSQL connection string (selects the PostgreSQL sink)
-//	DB_SCHEMA            PostgreSQL schema for the writer's tables (default campaignkit)
-//	DB_MAX_CONNS         pool size per execution environment (default 2)
+//	SINK                 "dynamodb" or "postgres" (default: dynamodb when
+//	                     TABLE_NAME is set, else postgres)
+//	PK_NAME, SK_NAME     key attribute / column names (default pk, sk)
+//	TABLE_NAME           DynamoDB table
+//	DATABASE_URL         PostgreSQL URL; without a password when DB_IAM_AUTH
+//	                     is "true" (RDS Proxy IAM authentication: a fresh
+//	                     token is signed for every new connection)
+//	DB_IAM_AUTH          "true" to use IAM auth tokens as the password
+//	DB_MAX_CONNS         pool size per execution environment (default 1)
+//	DB_SCHEMA            schema of the writer's tables (default campaignkit);
+//	                     they are created at cold start when missing
 //	LOG_LEVEL            debug, info (default), warn, error
+//
+// Other keys the construct sets (QUEUE_URL, DB_SECRET_ARN, PROXY_ENDPOINT,
+// DB_NAME, DB_USER, DB_PORT) are not needed by the writer.
 package main
 
 import (
@@ -21,8 +31,10 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/campaignkit/campaignkit/internal/writer"
@@ -30,12 +42,13 @@ import (
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level(os.Getenv("LOG_LEVEL"))}))
-	h, err := setup(context.Background(), os.Getenv, log)
+	w, closeFn, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("writer: init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(h.Handle)
+	defer closeFn()
+	lambda.Start(w.Handle)
 }
 
 func level(s string) slog.Level {
@@ -46,42 +59,87 @@ func level(s string) slog.Level {
 	return l
 }
 
-// setup builds the writer from the environment: clients are created once
-// per execution environment.
-func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*writer.Writer, error) {
+// setup builds the writer from the environment; clients are created once
+// per execution environment. The returned func releases them.
+func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*writer.Writer, func(), error) {
 	pk, sk := or(getenv("PK_NAME"), "pk"), or(getenv("SK_NAME"), "sk")
+	sinkKind := getenv("SINK")
+	if sinkKind == "" {
+		sinkKind = "postgres"
+		if getenv("TABLE_NAME") != "" {
+			sinkKind = "dynamodb"
+		}
+	}
 	var sink writer.Sink
-	switch {
-	case getenv("TABLE_NAME") != "":
+	closeFn := func() {}
+	switch sinkKind {
+	case "dynamodb":
+		table := getenv("TABLE_NAME")
+		if table == "" {
+			return nil, nil, fmt.Errorf("SINK=dynamodb needs TABLE_NAME")
+		}
 		cfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("load aws config: %w", err)
+			return nil, nil, fmt.Errorf("load aws config: %w", err)
 		}
-		sink = writer.NewDynamoSink(dynamodb.NewFromConfig(cfg), writer.DynamoConfig{
-			Table: getenv("TABLE_NAME"), PKName: pk, SKName: sk,
-		})
-	case getenv("DATABASE_URL") != "":
-		pcfg, err := pgxpool.ParseConfig(getenv("DATABASE_URL"))
+		sink = writer.NewDynamoSink(dynamodb.NewFromConfig(cfg), writer.DynamoConfig{Table: table, PKName: pk, SKName: sk})
+	case "postgres":
+		pool, err := openPool(ctx, getenv)
 		if err != nil {
-			return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
-		}
-		pcfg.MaxConns = 2
-		if n, err := strconv.Atoi(getenv("DB_MAX_CONNS")); err == nil && n > 0 {
-			pcfg.MaxConns = int32(n)
-		}
-		pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-		if err != nil {
-			return nil, fmt.Errorf("connect postgres: %w", err)
+			return nil, nil, err
 		}
 		ps := writer.NewPostgresSink(pool, writer.PostgresConfig{Schema: getenv("DB_SCHEMA"), PKName: pk, SKName: sk})
 		if err := ps.Migrate(ctx); err != nil {
-			return nil, err
+			pool.Close()
+			return nil, nil, err
 		}
-		sink = ps
+		sink, closeFn = ps, pool.Close
 	default:
-		return nil, fmt.Errorf("set TABLE_NAME (DynamoDB) or DATABASE_URL (PostgreSQL)")
+		return nil, nil, fmt.Errorf("SINK %q: want dynamodb or postgres", sinkKind)
 	}
-	return writer.New(writer.Config{Decode: writer.DecodeJSON(pk, sk), Sink: sink, Logger: log}), nil
+	log.Info("writer: ready", "sink", sinkKind, "table", getenv("TABLE_NAME"))
+	return writer.New(writer.Config{Decode: writer.DecodeJSON(pk, sk), Sink: sink, Logger: log}), closeFn, nil
+}
+
+// openPool connects to DATABASE_URL, signing an RDS IAM auth token as the
+// password of every new connection when DB_IAM_AUTH is "true".
+func openPool(ctx context.Context, getenv func(string) string) (*pgxpool.Pool, error) {
+	url := getenv("DATABASE_URL")
+	if url == "" {
+		return nil, fmt.Errorf("SINK=postgres needs DATABASE_URL")
+	}
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	pcfg.MaxConns = 1
+	if v := getenv("DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("DB_MAX_CONNS %q: want a positive integer", v)
+		}
+		pcfg.MaxConns = int32(n)
+	}
+	if getenv("DB_IAM_AUTH") == "true" {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load aws config: %w", err)
+		}
+		creds := aws.NewCredentialsCache(awsCfg.Credentials)
+		pcfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+			token, err := rdsAuthToken(ctx, fmt.Sprintf("%s:%d", cc.Host, cc.Port), awsCfg.Region, cc.User, creds)
+			if err != nil {
+				return err
+			}
+			cc.Password = token
+			return nil
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	return pool, nil
 }
 
 func or(s, def string) string {
