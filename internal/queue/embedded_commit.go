@@ -74,7 +74,10 @@ func (e *Embedded) enqueue(o op) *round {
 func (e *Embedded) commitLoop() {
 	defer close(e.done)
 	lastPurge := time.Now()
+	var prevOps int
+	var prevCommit time.Duration
 	for {
+		e.gather(prevOps, prevCommit)
 		e.mu.Lock()
 		for len(e.cur.ops) == 0 && !e.closing {
 			e.cond.Wait()
@@ -96,7 +99,10 @@ func (e *Embedded) commitLoop() {
 		e.cur = newRound()
 		e.mu.Unlock()
 
+		prevOps = len(r.ops)
+		t0 := time.Now()
 		err := e.db.Update(func(tx *bolt.Tx) error { return applyOps(tx, r) })
+		prevCommit = time.Since(t0)
 
 		e.mu.Lock()
 		e.publish(r, err)
@@ -104,6 +110,29 @@ func (e *Embedded) commitLoop() {
 		r.err = err
 		r.ops = nil // dedup entries may keep r alive; drop the records
 		close(r.done)
+	}
+}
+
+// gather briefly delays the next commit while concurrent senders are
+// still arriving. Without it, senders split into two cohorts that
+// alternate between commits (one waits on the running commit while the
+// other fills the next round), halving the messages per fsync. It waits
+// until the round is as large as the previous one, or a quarter of the
+// last commit's duration (at most 2 ms) has passed; a lone sender (previous
+// round of one op) is never delayed.
+func (e *Embedded) gather(prevOps int, prevCommit time.Duration) {
+	if prevOps < 2 {
+		return
+	}
+	deadline := time.Now().Add(min(prevCommit/4, 2*time.Millisecond))
+	for {
+		e.mu.Lock()
+		n, closing := len(e.cur.ops), e.closing
+		e.mu.Unlock()
+		if n >= prevOps || closing || !time.Now().Before(deadline) {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
 	}
 }
 
