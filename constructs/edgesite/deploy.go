@@ -17,8 +17,6 @@ import (
 	"github.com/campaignkit/campaignkit/constructs/internal/ops"
 )
 
-type awsS3Deployment = awss3deployment.BucketDeployment
-
 // deploy uploads dir in three BucketDeployments, one per cache class, each
 // with the Cache-Control of edgerules, in an order that never serves a
 // page whose assets are missing:
@@ -34,7 +32,7 @@ type awsS3Deployment = awss3deployment.BucketDeployment
 // source holds exactly its class. No CloudFront invalidation is issued:
 // pages are held at the edge for at most HTMLEdgeTTL and assets get new
 // names, so a deploy never waits on a /* invalidation.
-func (s *Site) deploy(scope constructs.Construct, dir string) []awsS3Deployment {
+func (s *Site) deploy(scope constructs.Construct, dir string) []awss3deployment.BucketDeployment {
 	staged, err := stage(dir, s.rules)
 	if err != nil {
 		panic(fmt.Errorf("edgesite: SiteDir: %w", err))
@@ -55,7 +53,7 @@ func (s *Site) deploy(scope constructs.Construct, dir string) []awsS3Deployment 
 		{"DeployOther", edgerules.ClassOther, true, []string{"*.html", assetsGlob}, nil},
 		{"DeployPages", edgerules.ClassHTML, true, []string{"*"}, []string{"*.html"}},
 	}
-	var out []awsS3Deployment
+	var out []awss3deployment.BucketDeployment
 	for _, step := range plan {
 		src := staged[step.class]
 		if src == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -34,7 +35,7 @@ type Site struct {
 	globalStack  awscdk.Stack
 	alarmStack   awscdk.Stack
 	alarms       []awscloudwatch.Alarm
-	deployments  []awsS3Deployment
+	deployments  []awss3deployment.BucketDeployment
 	rules        edgerules.Config
 }
 
@@ -370,6 +371,10 @@ func (s *Site) GlobalStack() awscdk.Stack { return s.globalStack }
 // AlarmStack is the us-east-1 companion stack holding the alarms, nil when
 // they live in the site's own stack.
 func (s *Site) AlarmStack() awscdk.Stack { return s.alarmStack }
+
+// Deployments are the BucketDeployments of SiteDir in the order they run
+// (assets, other files, pages); empty without SiteDir.
+func (s *Site) Deployments() []awss3deployment.BucketDeployment { return s.deployments }
 
 // Alarms are the 5xx-rate and origin-latency alarms.
 func (s *Site) Alarms() []awscloudwatch.Alarm { return s.alarms }
