@@ -50,13 +50,13 @@ func siteDir() string {
 // newStack adds the example stack to app; main and the test share it.
 func newStack(app awscdk.App) (awscdk.Stack, *edgesite.Site) {
 	stack := awscdk.NewStack(app, jsii.String("EdgeSiteExample"), &awscdk.StackProps{
-		// Cross-region references (certificate, web ACL, alarms in
-		// us-east-1) need an explicit account and region.
+		// The us-east-1 companion stacks (certificate, web ACL, alarms)
+		// are wired with cross-region references, which need an explicit
+		// account and region.
 		Env: &awscdk.Environment{
 			Account: jsii.String(env("CDK_DEFAULT_ACCOUNT", "111111111111")),
 			Region:  jsii.String(env("EDGESITE_REGION", "eu-west-1")),
 		},
-		CrossRegionReferences: jsii.Bool(true),
 	})
 
 	// The API: stands in for a ScalableWebTier (any Function URL works).
