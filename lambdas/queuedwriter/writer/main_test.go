@@ -46,15 +46,14 @@ func TestMain(m *testing.M) {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
-func awsEnv(t *testing.T) {
-	t.Setenv("AWS_ENDPOINT_URL", moto.Endpoint)
-	t.Setenv("AWS_REGION", "eu-west-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
+// envOf is a Lambda-like environment pointed at moto plus m.
+func envOf(m map[string]string) func(string) string {
+	env := map[string]string{"AWS_ENDPOINT_URL": moto.Endpoint, "AWS_REGION": "eu-west-1",
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "token"}
+	for k, v := range m {
+		env[k] = v
+	}
+	return func(k string) string { return env[k] }
 }
 
 func donationEvent(t *testing.T) events.SQSEvent {
@@ -84,7 +83,6 @@ func handleTwice(t *testing.T, w *writer.Writer) {
 }
 
 func TestSetupDynamoDB(t *testing.T) {
-	awsEnv(t)
 	ctx := context.Background()
 	cfg, err := moto.AWSConfig(ctx, "eu-west-1")
 	if err != nil {
@@ -111,7 +109,6 @@ func TestSetupDynamoDB(t *testing.T) {
 }
 
 func TestSetupPostgres(t *testing.T) {
-	awsEnv(t)
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -157,6 +154,8 @@ func TestSetupRejectsBadEnvironment(t *testing.T) {
 		{"unknown sink", map[string]string{"SINK": "mysql"}, "SINK"},
 		{"dynamodb without table", map[string]string{"SINK": "dynamodb"}, "TABLE_NAME"},
 		{"bad pool size", map[string]string{"SINK": "postgres", "DATABASE_URL": "postgres://u@127.0.0.1:1/db", "DB_MAX_CONNS": "zero"}, "DB_MAX_CONNS"},
+		{"no region", map[string]string{"TABLE_NAME": "t", "AWS_REGION": ""}, "AWS_REGION"},
+		{"no credentials", map[string]string{"TABLE_NAME": "t", "AWS_ACCESS_KEY_ID": ""}, "AWS_ACCESS_KEY_ID"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
