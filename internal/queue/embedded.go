@@ -159,8 +159,9 @@ type equeue struct {
 	inflight int
 	delayed  int
 	dedup    map[string]dedupEntry
-	dedupLog []dedupRec // insertion (= expiry) order, for purging
-	wake     chan struct{}
+	dedupLog []dedupRec    // insertion (= expiry) order, for purging
+	wake     chan struct{} // closed (and replaced) by notify
+	waiters  int           // long-polling receivers waiting on wake
 }
 
 // dedupEntry remembers a FIFO deduplication id.
@@ -418,6 +419,7 @@ func (e *Embedded) load() error {
 func (q *equeue) makeVisible(m *message, groupID string) {
 	m.state = stateVisible
 	q.nvisible++
+	q.notify()
 	if !q.cfg.FIFO {
 		heap.Push(&q.visible, m)
 		return
@@ -493,7 +495,8 @@ func (q *equeue) endInFlight(m *message) {
 		if g := m.group; g != nil {
 			g.inflight--
 			if g.inflight == 0 && len(g.msgs) > 0 && g.hidx < 0 {
-				heap.Push(&q.ready, g)
+				heap.Push(&q.ready, g) // the group is unlocked
+				q.notify()
 			}
 		}
 	case stateDelayed:
@@ -535,8 +538,13 @@ func (q *equeue) nextDeadline() int64 {
 	return q.timers[0].deadline
 }
 
-// notify wakes long-polling receivers of q. Caller holds e.mu.
+// notify wakes long-polling receivers of q, if any, so they look again:
+// called whenever a message may have become receivable or the earliest
+// visibility deadline moved. Caller holds e.mu.
 func (q *equeue) notify() {
+	if q.waiters == 0 {
+		return
+	}
 	close(q.wake)
 	q.wake = make(chan struct{})
 }

@@ -392,6 +392,7 @@ func (e *Embedded) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInp
 			break
 		}
 		wake := q.wake
+		q.waiters++
 		sleep := until.Sub(now)
 		if next := q.nextDeadline(); next > 0 && time.Duration(next-now.UnixNano()) < sleep {
 			sleep = time.Duration(next - now.UnixNano())
@@ -403,13 +404,20 @@ func (e *Embedded) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInp
 		} else {
 			timer.Reset(sleep)
 		}
+		var werr error
 		select {
 		case <-wake:
 		case <-timer.C:
 		case <-e.closed:
-			return nil, fmt.Errorf("embedded: receive message: %w", ErrClosed)
+			werr = ErrClosed
 		case <-ctx.Done():
-			return nil, fmt.Errorf("embedded: receive message: %w", ctx.Err())
+			werr = ctx.Err()
+		}
+		e.mu.Lock()
+		q.waiters--
+		e.mu.Unlock()
+		if werr != nil {
+			return nil, fmt.Errorf("embedded: receive message: %w", werr)
 		}
 	}
 	out := &sqs.ReceiveMessageOutput{}
@@ -539,7 +547,14 @@ func (e *Embedded) pick(q *equeue, max int, visSeconds int32, now time.Time) []p
 	return out
 }
 
-func pushTimer(q *equeue, m *message) { heap.Push(&q.timers, m) }
+// pushTimer schedules m's deadline; waiters recompute their sleep when it
+// is the earliest.
+func pushTimer(q *equeue, m *message) {
+	heap.Push(&q.timers, m)
+	if m.tidx == 0 {
+		q.notify()
+	}
+}
 
 // systemAttrFilter says which system attributes a receive asked for.
 func systemAttrFilter(old []types.QueueAttributeName, names []types.MessageSystemAttributeName) func(string) bool {
@@ -689,6 +704,7 @@ func (e *Embedded) changeLocked(q *equeue, handle string, seconds int32) error {
 	}
 	m.deadline = time.Now().UnixNano() + int64(seconds)*int64(time.Second)
 	heap.Fix(&q.timers, int(m.tidx))
+	q.notify() // the earliest deadline may have moved
 	return nil
 }
 

@@ -300,3 +300,28 @@ func TestEmbeddedClose(t *testing.T) {
 		t.Fatalf("send after close err = %v", err)
 	}
 }
+
+func TestEmbeddedLongPollWakesWhenFIFOGroupUnlocks(t *testing.T) {
+	// GIVEN a FIFO group whose head is in flight and a receiver long-polling
+	e := openEmbedded(t, filepath.Join(t.TempDir(), "q.db"), queue.QueueConfig{Name: "w.fifo", FIFO: true})
+	defer e.Close()
+	url := queue.EmbeddedURL("w.fifo")
+	send(t, e, url, "1", "g", "1")
+	send(t, e, url, "2", "g", "2")
+	head := receive(t, e, url, 1, 0)[0]
+	got := make(chan []types.Message)
+	go func() { got <- receive(t, e, url, 10, 10) }()
+	time.Sleep(50 * time.Millisecond)
+	// WHEN the head is deleted
+	start := time.Now()
+	del(t, e, url, head)
+	// THEN the receiver gets the next message of the group at once
+	select {
+	case ms := <-got:
+		if len(ms) != 1 || aws.ToString(ms[0].Body) != "2" || time.Since(start) > 2*time.Second {
+			t.Fatalf("got %v after %s", bodies(ms), time.Since(start))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("long poll did not wake when the group unlocked")
+	}
+}
