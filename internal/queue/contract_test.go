@@ -116,6 +116,7 @@ func runContract(t *testing.T, newQ newQueues) {
 		{"PoisonMessageDeadLettered", contractPoison},
 		{"FIFOGroupOrdering", contractFIFOOrdering},
 		{"FIFODeduplication", contractFIFODedup},
+		{"Redrive", contractRedrive},
 		{"Errors", contractErrors},
 	}
 	for _, tc := range tests {
@@ -562,4 +563,45 @@ func contractErrors(t *testing.T, newQ newQueues) {
 func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+func contractRedrive(t *testing.T, newQ newQueues) {
+	for _, fifo := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fifo=%t", fifo), func(t *testing.T) {
+			// GIVEN a dead-letter queue holding three messages with attributes
+			src, dlq := "src", "src-dlq"
+			if fifo {
+				src, dlq = "src.fifo", "src-dlq.fifo"
+			}
+			c, urls := newQ(t, queue.QueueConfig{Name: dlq, FIFO: fifo}, queue.QueueConfig{Name: src, FIFO: fifo, MaxReceiveCount: 3, DeadLetterQueue: dlq})
+			p := queue.NewProducer(c, urls[dlq])
+			for i := range 3 {
+				if _, err := p.Enqueue(context.Background(), queue.Envelope{Kind: "k", IdempotencyKey: fmt.Sprintf("key-%d", i), GroupID: "g", Data: []byte(strconv.Itoa(i))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// WHEN they are redriven
+			n, err := queue.Redrive(context.Background(), c, urls[dlq], urls[src], 0)
+			if err != nil || n != 3 {
+				t.Fatalf("Redrive = %d, %v; want 3", n, err)
+			}
+			// THEN the source queue has them, in order for FIFO, with their attributes, and the DLQ is empty
+			got := receiveN(t, c, urls[src], 3, 10*time.Second)
+			for i, m := range got {
+				env, err := queue.DecodeEnvelope(aws.ToString(m.Body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if aws.ToString(m.MessageAttributes[queue.AttrIdempotencyKey].StringValue) != env.IdempotencyKey {
+					t.Errorf("attributes lost: %v", m.MessageAttributes)
+				}
+				if fifo && (env.IdempotencyKey != fmt.Sprintf("key-%d", i) || m.Attributes["MessageGroupId"] != "g") {
+					t.Errorf("message %d: key %s group %s", i, env.IdempotencyKey, m.Attributes["MessageGroupId"])
+				}
+			}
+			if extra := receive(t, c, urls[dlq], 10, 0); len(extra) != 0 {
+				t.Errorf("left in DLQ: %v", bodies(extra))
+			}
+		})
+	}
 }
