@@ -353,7 +353,7 @@ func (p *progress) start(w io.Writer, every time.Duration) func() {
 					errPct = 100 * float64(errs) / float64(total)
 				}
 				fmt.Fprintf(w, "[%6s] target %8.1f rps  achieved %8.1f rps  p99 %9s  errors %d (%.2f%%)  requests %d\n",
-					elapsed.Round(time.Second), p.profile.Rate(elapsed), float64(n)/since.Seconds(), p99.Round(10*time.Microsecond), errs, errPct, total)
+					elapsed.Round(time.Second), (p.profile.ExpectedHits(elapsed)-p.profile.ExpectedHits(elapsed-since))/since.Seconds(), float64(n)/since.Seconds(), p99.Round(10*time.Microsecond), errs, errPct, total)
 			}
 		}
 	}()
