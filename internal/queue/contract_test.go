@@ -226,6 +226,9 @@ func contractSendReceiveDelete(t *testing.T, newQ newQueues) {
 	if extra := receive(t, c, url, 10, 0); len(extra) != 0 {
 		t.Fatalf("in-flight messages visible: %v", bodies(extra))
 	}
+	if vis, inflight := depth(t, c, url); vis != 0 || inflight != 3 {
+		t.Fatalf("depth %d visible, %d in flight; want 0, 3", vis, inflight)
+	}
 	_, err = c.DeleteMessageBatch(context.Background(), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.DeleteMessageBatchRequestEntry{
 		{Id: aws.String("0"), ReceiptHandle: got[0].ReceiptHandle}, {Id: aws.String("1"), ReceiptHandle: got[1].ReceiptHandle}}})
 	if err != nil {
@@ -236,6 +239,26 @@ func contractSendReceiveDelete(t *testing.T, newQ newQueues) {
 	if extra := receive(t, c, url, 10, 0); len(extra) != 0 {
 		t.Fatalf("deleted messages came back: %v", bodies(extra))
 	}
+	if vis, inflight := depth(t, c, url); vis != 0 || inflight != 0 {
+		t.Fatalf("depth %d visible, %d in flight after deleting all", vis, inflight)
+	}
+}
+
+// attributer is what depth needs; *sqs.Client and *queue.Embedded have it.
+type attributer interface {
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
+// depth reads ApproximateNumberOfMessages(NotVisible) through GetQueueAttributes.
+func depth(t *testing.T, c queue.Client, url string) (visible, inflight int) {
+	t.Helper()
+	out, err := c.(attributer).GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	visible, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
+	inflight, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	return visible, inflight
 }
 
 func contractVisibilityTimeout(t *testing.T, newQ newQueues) {

@@ -325,3 +325,40 @@ func TestEmbeddedLongPollWakesWhenFIFOGroupUnlocks(t *testing.T) {
 		t.Fatal("long poll did not wake when the group unlocked")
 	}
 }
+
+func TestEmbeddedQueueAttributesAndURL(t *testing.T) {
+	// GIVEN a FIFO queue with a DLQ and one message
+	e := openEmbedded(t, filepath.Join(t.TempDir(), "q.db"),
+		queue.QueueConfig{Name: "d.fifo", FIFO: true},
+		queue.QueueConfig{Name: "w.fifo", FIFO: true, VisibilityTimeout: 45 * time.Second, MaxReceiveCount: 4, DeadLetterQueue: "d.fifo"})
+	defer e.Close()
+	ctx := context.Background()
+	// WHEN its URL and attributes are asked for
+	u, err := e.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("w.fifo")})
+	if err != nil || aws.ToString(u.QueueUrl) != "http://127.0.0.1/queue/w.fifo" {
+		t.Fatalf("GetQueueUrl = %v, %v", u, err)
+	}
+	if _, err := e.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("nope")}); !errors.As(err, new(*types.QueueDoesNotExist)) {
+		t.Fatalf("GetQueueUrl(nope) err = %v", err)
+	}
+	send(t, e, aws.ToString(u.QueueUrl), "m", "g", "1")
+	out, err := e.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: u.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// THEN they describe the queue as SQS would
+	want := map[string]string{
+		"ApproximateNumberOfMessages":           "1",
+		"ApproximateNumberOfMessagesNotVisible": "0",
+		"ApproximateNumberOfMessagesDelayed":    "0",
+		"QueueArn":                              "arn:aws:sqs:local:000000000000:w.fifo",
+		"VisibilityTimeout":                     "45",
+		"MaximumMessageSize":                    "262144",
+		"FifoQueue":                             "true",
+		"ContentBasedDeduplication":             "false",
+		"RedrivePolicy":                         `{"deadLetterTargetArn":"arn:aws:sqs:local:000000000000:d.fifo","maxReceiveCount":4}`,
+	}
+	if !equalMaps(out.Attributes, want) {
+		t.Fatalf("attributes %v\nwant %v", out.Attributes, want)
+	}
+}
