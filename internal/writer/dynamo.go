@@ -19,8 +19,9 @@ import (
 
 // DynamoDB request limits the sink plans around.
 const (
-	maxBatchWrite = 25
-	maxTransact   = 100
+	maxBatchWrite    = 25
+	maxTransact      = 100
+	maxTransactBytes = 3500 << 10
 )
 
 // DynamoConfig configures a DynamoSink.
@@ -159,6 +160,7 @@ type tx struct {
 	keys  map[Key]bool
 	adds  map[Key]map[string]int64
 	recs  []int
+	bytes int
 }
 
 func (s *DynamoSink) markerKey(r Record) Key {
@@ -166,13 +168,16 @@ func (s *DynamoSink) markerKey(r Record) Key {
 	return Key{PK: k, SK: k}
 }
 
-// plan packs pending records into transactions of at most 100 items with
-// no item touched twice; counter updates are coalesced per key.
-func (s *DynamoSink) plan(recs []Record, pending []int) []*tx {
+// plan packs pending records into transactions of at most 100 items and
+// about 3.5 MB (DynamoDB's limits are 100 and 4 MB) with no item touched
+// twice; counter updates are coalesced per key. Records in isolate get a
+// transaction of their own.
+func (s *DynamoSink) plan(recs []Record, pending []int, isolate map[int]bool) []*tx {
 	var out []*tx
 	cur := &tx{keys: map[Key]bool{}, adds: map[Key]map[string]int64{}}
 	for _, i := range pending {
 		r := recs[i]
+		size := recordSize(r)
 		own := s.ownKeys(r)
 		newCounters := map[Key]bool{}
 		for _, a := range r.Adds {
@@ -192,11 +197,13 @@ func (s *DynamoSink) plan(recs []Record, pending []int) []*tx {
 				clash = true
 			}
 		}
-		if len(cur.recs) > 0 && (clash || cur.size()+need > maxTransact) {
+		full := cur.size()+need > maxTransact || cur.bytes+size > maxTransactBytes
+		if len(cur.recs) > 0 && (clash || full || isolate[i] || isolate[cur.recs[0]]) {
 			out = append(out, cur)
 			cur = &tx{keys: map[Key]bool{}, adds: map[Key]map[string]int64{}}
 		}
 		cur.recs = append(cur.recs, i)
+		cur.bytes += size
 		for _, k := range own {
 			cur.keys[k] = true
 		}
@@ -227,6 +234,62 @@ func (t *tx) size() int {
 		}
 	}
 	return n
+}
+
+// recordSize approximates the bytes a record adds to a transaction.
+func recordSize(r Record) int {
+	n := 200 // marker and request overhead
+	for _, it := range r.Puts {
+		n += itemSize(it)
+	}
+	return n + 100*len(r.Adds)
+}
+
+// itemSize approximates DynamoDB's item size (attribute names + values).
+func itemSize(it Item) int {
+	n := 0
+	for k, v := range it {
+		n += len(k) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch x := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(x.Value)
+	case *types.AttributeValueMemberN:
+		return len(x.Value)
+	case *types.AttributeValueMemberB:
+		return len(x.Value)
+	case *types.AttributeValueMemberM:
+		return itemSize(x.Value) + 3
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range x.Value {
+			n += valueSize(e) + 1
+		}
+		return n
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, e := range x.Value {
+			n += len(e)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := 0
+		for _, e := range x.Value {
+			n += len(e)
+		}
+		return n
+	case *types.AttributeValueMemberBS:
+		n := 0
+		for _, e := range x.Value {
+			n += len(e)
+		}
+		return n
+	}
+	return 1
 }
 
 // ownKeys lists the item keys a record writes itself (marker and puts).
@@ -319,19 +382,28 @@ func addExpression(deltas map[string]int64) (string, map[string]string, map[stri
 
 // writeTransactions applies the counted records, retrying what is left
 // after duplicates are dropped, until all are settled or tries run out.
+// A request-level rejection of a multi-record transaction (one bad record
+// makes DynamoDB refuse the whole request) is retried one record per
+// transaction, so only the bad record fails.
 func (s *DynamoSink) writeTransactions(ctx context.Context, recs []Record, idx []int, res []Result) {
 	pending := idx
+	isolate := map[int]bool{}
 	attempt := 0
 	var lastErr error
 	for len(pending) > 0 {
 		var retry []int
 		backoff := false
-		for _, t := range s.plan(recs, pending) {
-			again, retriable, err := s.runTx(ctx, recs, t, res)
-			retry = append(retry, again...)
-			if retriable {
+		for _, t := range s.plan(recs, pending, isolate) {
+			out := s.runTx(ctx, recs, t, res)
+			retry = append(retry, out.again...)
+			if out.backoff {
 				backoff = true
-				lastErr = err
+				lastErr = out.err
+			}
+			if out.isolate {
+				for _, i := range out.again {
+					isolate[i] = true
+				}
 			}
 		}
 		pending = retry
@@ -354,30 +426,44 @@ func (s *DynamoSink) writeTransactions(ctx context.Context, recs []Record, idx [
 	}
 }
 
-// runTx runs one transaction; it settles the records it can and returns
-// those to try again, and whether they need a backoff first.
-func (s *DynamoSink) runTx(ctx context.Context, recs []Record, t *tx, res []Result) (again []int, retriable bool, err error) {
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
+// txOutcome is what runTx left to do.
+type txOutcome struct {
+	again   []int // records to try again
+	backoff bool  // wait before trying again (throttling, conflicts)
+	isolate bool  // try them one record per transaction
+	err     error
+}
+
+// runTx runs one transaction and settles the records it can.
+func (s *DynamoSink) runTx(ctx context.Context, recs []Record, t *tx, res []Result) txOutcome {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
 	if err == nil {
 		for _, i := range t.recs {
 			res[i] = Result{Outcome: Written}
 		}
-		return nil, false, nil
+		return txOutcome{}
 	}
 	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) || len(tce.CancellationReasons) != len(t.items) {
-		if retryable(err) && !errors.As(err, &tce) {
-			return t.recs, true, err
-		}
-		if errors.As(err, &tce) {
-			// Reasons missing: cannot tell which record failed; try again.
-			return t.recs, true, err
-		}
-		for _, i := range t.recs {
-			res[i] = Result{Outcome: Failed, Err: fmt.Errorf("transact write: %w", err)}
-		}
-		return nil, false, err
+	switch {
+	case errors.As(err, &tce) && len(tce.CancellationReasons) == len(t.items):
+		return s.settle(recs, t, tce, res, err)
+	case errors.As(err, &tce) || retryable(err):
+		// Throttled, a transport error, or cancelled without per-item
+		// reasons: nothing is known to be applied, try all again.
+		return txOutcome{again: t.recs, backoff: true, err: err}
+	case len(t.recs) > 1:
+		return txOutcome{again: t.recs, isolate: true, err: err}
+	default:
+		res[t.recs[0]] = Result{Outcome: Failed, Err: fmt.Errorf("transact write: %w", err)}
+		return txOutcome{err: err}
 	}
+}
+
+// settle reads a cancellation: records whose marker condition failed are
+// duplicates, records with an invalid item (or adding to an invalid
+// counter) fail, the rest are tried again.
+func (s *DynamoSink) settle(recs []Record, t *tx, tce *types.TransactionCanceledException, res []Result, err error) txOutcome {
+	out := txOutcome{err: err}
 	settled := map[int]bool{}
 	badKeys := map[Key]error{}
 	for n, reason := range tce.CancellationReasons {
@@ -399,7 +485,7 @@ func (s *DynamoSink) runTx(ctx context.Context, recs []Record, t *tx, res []Resu
 				settled[p.rec] = true
 			}
 		default: // TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded...
-			retriable = true
+			out.backoff = true
 		}
 	}
 	for _, i := range t.recs {
@@ -415,10 +501,14 @@ func (s *DynamoSink) runTx(ctx context.Context, recs []Record, t *tx, res []Resu
 			}
 		}
 		if !failed {
-			again = append(again, i)
+			out.again = append(out.again, i)
 		}
 	}
-	return again, retriable, err
+	if len(settled) == 0 && len(badKeys) == 0 {
+		// No reason we understand: do not spin, back off.
+		out.backoff = true
+	}
+	return out
 }
 
 // --- batch writes (records with puts only) ---

@@ -382,11 +382,14 @@ func (u *unprocessedDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWr
 }
 
 // failingDB rejects any write touching an item whose pk is in bad, the way
-// DynamoDB rejects an invalid item, and throttles the first transaction.
+// DynamoDB rejects an invalid item (a cancellation reason in a transaction,
+// a ValidationException for a batch write), rejects whole transaction
+// requests touching an item in badRequest, and throttles the first
+// transaction.
 type failingDB struct {
 	store.DB
-	bad       map[string]bool
-	throttled atomic.Bool
+	bad, badRequest map[string]bool
+	throttled       atomic.Bool
 }
 
 func (f *failingDB) badItem(it map[string]types.AttributeValue) bool {
@@ -409,6 +412,14 @@ func (f *failingDB) TransactWriteItems(ctx context.Context, in *dynamodb.Transac
 	if !f.throttled.Swap(true) {
 		return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate of requests exceeds the allowed throughput."}
 	}
+	for _, ti := range in.TransactItems {
+		if ti.Put == nil {
+			continue
+		}
+		if pk, _ := ti.Put.Item["pk"].(*types.AttributeValueMemberS); pk != nil && f.badRequest[pk.Value] {
+			return nil, &smithy.GenericAPIError{Code: "ValidationException", Message: "One or more parameter values were invalid"}
+		}
+	}
 	reasons := make([]types.CancellationReason, len(in.TransactItems))
 	bad := false
 	for i, ti := range in.TransactItems {
@@ -428,20 +439,21 @@ func ptr(s string) *string { return &s }
 
 func testSinkErrors(t *testing.T, b sinkBackend) {
 	bad := map[string]bool{"DONATION#e-3": true, "PROFILE#e-2": true}
-	sink, in := b.open(t, func(db store.DB) store.DB { return &failingDB{DB: db, bad: bad} })
+	badRequest := map[string]bool{"DONATION#e-5": true}
+	sink, in := b.open(t, func(db store.DB) store.DB { return &failingDB{DB: db, bad: bad, badRequest: badRequest} })
 	w := newWriter(sink)
 	msgs, _ := mixedBatch(t, "e", 10, 4, 6)
 	resp, st := w.HandleStats(context.Background(), events.SQSEvent{Records: msgs})
-	if got := failedIDs(resp); fmt.Sprint(got) != "[e-d3 e-p2]" {
-		t.Errorf("BatchItemFailures = %v, want [e-d3 e-p2]", got)
+	if got := failedIDs(resp); fmt.Sprint(got) != "[e-d3 e-d5 e-p2]" {
+		t.Errorf("BatchItemFailures = %v, want [e-d3 e-d5 e-p2]", got)
 	}
-	if st.Failed != 2 || st.Written != 18 {
+	if st.Failed != 3 || st.Written != 17 {
 		t.Errorf("stats %+v", st)
 	}
-	// The failed donation's increments were not applied.
+	// The failed donations' increments were not applied.
 	var want int64
 	for i := 0; i < 10; i++ {
-		if i != 3 {
+		if i != 3 && i != 5 {
 			want += int64(100 + i)
 		}
 	}

@@ -162,6 +162,19 @@ func New(cfg Config) *Writer {
 	return &Writer{cfg: cfg}
 }
 
+// sinkContext leaves a tenth of the invocation's remaining time (at most
+// 2 s) to report failures before Lambda's deadline: records still being
+// retried then fail and are redelivered, instead of the whole batch timing
+// out.
+func sinkContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return ctx, func() {}
+	}
+	margin := min(time.Until(dl)/10, 2*time.Second)
+	return context.WithDeadline(ctx, dl.Add(-margin))
+}
+
 // Stats counts what one Handle call did.
 type Stats struct {
 	Records, Written, Duplicate, Failed, Poison int
@@ -207,9 +220,14 @@ func (w *Writer) HandleStats(ctx context.Context, ev events.SQSEvent) (events.SQ
 	}
 	var results []Result
 	if len(recs) > 0 {
-		results = w.cfg.Sink.Write(ctx, recs)
+		sctx, cancel := sinkContext(ctx)
+		results = w.cfg.Sink.Write(sctx, recs)
+		cancel()
 	}
-	for i, res := range results {
+	for len(results) < len(recs) {
+		results = append(results, Result{Outcome: Failed, Err: errors.New("sink returned no result")})
+	}
+	for i, res := range results[:len(recs)] {
 		for j, id := range owners[i] {
 			switch {
 			case res.Outcome == Failed:

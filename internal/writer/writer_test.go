@@ -1,8 +1,123 @@
 package writer_test
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/campaignkit/campaignkit/internal/writer"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestRecordValidate(t *testing.T) {
+	put := func(pk, sk string) writer.Item { return writer.Item{"pk": sv(pk), "sk": sv(sk)} }
+	add := func(pk, attr string) writer.Add {
+		return writer.Add{Key: writer.Key{PK: pk, SK: "S"}, Attr: attr, Delta: 1}
+	}
+	cases := []struct {
+		name string
+		rec  writer.Record
+		want string // "" = valid
+	}{
+		{"donation", donation("1", "c", 5), ""},
+		{"vote", vote("1", "a"), ""},
+		{"profile", profile("1"), ""},
+		{"no key", writer.Record{Adds: []writer.Add{add("A", "n")}}, "empty idempotency key"},
+		{"nothing", writer.Record{IdempotencyKey: "k"}, "nothing to write"},
+		{"put without sk", writer.Record{IdempotencyKey: "k", Puts: []writer.Item{{"pk": sv("A")}}}, `"sk"`},
+		{"numeric pk", writer.Record{IdempotencyKey: "k", Puts: []writer.Item{{"pk": nv(1), "sk": sv("A")}}}, `"pk"`},
+		{"same item twice", writer.Record{IdempotencyKey: "k", Puts: []writer.Item{put("A", "B"), put("A", "B")}}, "written twice"},
+		{"add to key attribute", writer.Record{IdempotencyKey: "k", Adds: []writer.Add{add("A", "sk")}}, "bad attribute"},
+		{"add without key", writer.Record{IdempotencyKey: "k", Adds: []writer.Add{{Attr: "n", Delta: 1}}}, "empty key"},
+		{"add to own put", writer.Record{IdempotencyKey: "k", Puts: []writer.Item{put("A", "S")}, Adds: []writer.Add{add("A", "n")}}, "also put"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.rec.Validate("pk", "sk")
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("unexpected error %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("err = %v, want it to mention %s", err, c.want)
+			}
+		})
+	}
+}
+
+func TestMessageRoundTrip(t *testing.T) {
+	r := writer.Record{IdempotencyKey: "donation#9",
+		Puts: []writer.Item{{"pk": sv("DONATION#9"), "sk": sv("DONATION"),
+			"amount":  &types.AttributeValueMemberN{Value: "12345678901234567890.25"},
+			"anon":    &types.AttributeValueMemberBOOL{Value: true},
+			"note":    &types.AttributeValueMemberNULL{Value: true},
+			"tags":    &types.AttributeValueMemberL{Value: []types.AttributeValue{sv("a"), nv(2)}},
+			"address": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"city": sv("Lyon")}}}},
+		Adds: []writer.Add{{Key: total, Attr: "amount", Delta: 12}}}
+	body, err := writer.EncodeMessage(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := writer.DecodeJSON("pk", "sk")(events.SQSMessage{MessageId: "m", Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(itemJSON(t, r.Puts[0]))
+	b, _ := json.Marshal(itemJSON(t, got.Puts[0]))
+	if string(a) != string(b) || got.IdempotencyKey != r.IdempotencyKey || got.Adds[0] != r.Adds[0] {
+		t.Errorf("round trip:\n got %s %+v\nwant %s %+v", b, got.Adds, a, r.Adds)
+	}
+	if n := got.Puts[0]["amount"].(*types.AttributeValueMemberN).Value; n != "12345678901234567890.25" {
+		t.Errorf("number lost precision: %s", n)
+	}
+	// Binary attributes have no JSON form.
+	if _, err := writer.EncodeMessage(writer.Record{IdempotencyKey: "k", Puts: []writer.Item{{"pk": sv("A"), "sk": sv("B"),
+		"b": &types.AttributeValueMemberB{Value: []byte{1}}}}}); err == nil {
+		t.Error("binary attribute encoded")
+	}
+}
+
+func itemJSON(t *testing.T, it writer.Item) map[string]any {
+	m, err := writer.ItemToJSON(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// blockingSink never finishes on its own: it waits for its context.
+type blockingSink struct{}
+
+func (blockingSink) Write(ctx context.Context, recs []writer.Record) []writer.Result {
+	<-ctx.Done()
+	res := make([]writer.Result, len(recs))
+	for i := range res {
+		res[i] = writer.Result{Outcome: writer.Failed, Err: ctx.Err()}
+	}
+	return res
+}
+
+// The sink gets less time than the invocation, so failures are reported
+// before Lambda's deadline.
+func TestHandleLeavesTimeToReport(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	w := newWriter(blockingSink{})
+	resp, err := w.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{message(t, "m1", vote("1", "a"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Error("Handle returned after the invocation deadline")
+	}
+	if len(resp.BatchItemFailures) != 1 {
+		t.Errorf("failures %+v, want m1", resp.BatchItemFailures)
+	}
+}
