@@ -1,0 +1,4 @@
+package main
+
+// The campaign apps `campaignkit local` can run register themselves here.
+import _ "github.com/campaignkit/campaignkit/apps/charityevent/localapp"
