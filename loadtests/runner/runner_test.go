@@ -210,7 +210,7 @@ func TestResolveTarget(t *testing.T) {
 		{"outputs api", runner.TargetSource{OutputsFile: apiOnly}, "https://x.execute-api.eu-west-1.amazonaws.com", ""},
 		{"outputs none", runner.TargetSource{OutputsFile: none}, "", "no site or API URL output"},
 		{"local", runner.TargetSource{Local: true, DataDir: local}, "http://127.0.0.1:8787", ""},
-		{"local missing", runner.TargetSource{Local: true, DataDir: filepath.Join(dir, "nope")}, "", "is `campaignkit local` running?"},
+		{"local missing", runner.TargetSource{Local: true, DataDir: filepath.Join(dir, "nope"), App: "charityevent"}, "", "is `campaignkit local charityevent` running?"},
 		{"none", runner.TargetSource{}, "", "give a URL"},
 		{"two", runner.TargetSource{URL: "http://a", Local: true}, "", "only one"},
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -46,28 +47,38 @@ func ResolveTarget(src TargetSource) (string, error) {
 	case src.URL != "":
 		return checkURL(src.URL)
 	case src.Local:
-		dir := src.DataDir
-		if dir == "" {
+		dirs := []string{src.DataDir}
+		if src.DataDir == "" {
 			if src.App == "" {
 				return "", fmt.Errorf("--local: the scenario names no app; set -data-dir")
 			}
-			dir = filepath.Join(".local", src.App)
+			// .local/<app> is the agreed default; `campaignkit local` writes
+			// .campaignkit/<app> unless given -data.
+			dirs = []string{filepath.Join(".local", src.App), filepath.Join(".campaignkit", src.App)}
 		}
-		p := filepath.Join(dir, "endpoint.json")
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return "", fmt.Errorf("--local: read %s (is `campaignkit local` running?): %w", p, err)
+		var tried []string
+		for _, dir := range dirs {
+			p := filepath.Join(dir, "endpoint.json")
+			b, err := os.ReadFile(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				tried = append(tried, p)
+				continue
+			}
+			if err != nil {
+				return "", fmt.Errorf("--local: read %s: %w", p, err)
+			}
+			var ep struct {
+				URL string `json:"url"`
+			}
+			if err := json.Unmarshal(b, &ep); err != nil {
+				return "", fmt.Errorf("--local: decode %s: %w", p, err)
+			}
+			if ep.URL == "" {
+				return "", fmt.Errorf("--local: %s has no \"url\"", p)
+			}
+			return checkURL(ep.URL)
 		}
-		var ep struct {
-			URL string `json:"url"`
-		}
-		if err := json.Unmarshal(b, &ep); err != nil {
-			return "", fmt.Errorf("--local: decode %s: %w", p, err)
-		}
-		if ep.URL == "" {
-			return "", fmt.Errorf("--local: %s has no \"url\"", p)
-		}
-		return checkURL(ep.URL)
+		return "", fmt.Errorf("--local: no %s (is `campaignkit local %s` running?)", strings.Join(tried, " or "), src.App)
 	}
 	return fromOutputs(src.OutputsFile, src.Output)
 }
