@@ -48,16 +48,22 @@ func (c *countingDB) TransactWriteItems(ctx context.Context, in *dynamodb.Transa
 	return c.DB.TransactWriteItems(ctx, in, o...)
 }
 
-func benchSink(b *testing.B) (*countingDB, *writer.Writer) {
-	e, err := store.OpenEmbedded(b.TempDir() + "/bench.db")
+// openCounting opens an embedded store with table "bench" behind a
+// countingDB.
+func openCounting(t testing.TB) *countingDB {
+	e, err := store.OpenEmbedded(t.TempDir() + "/bench.db")
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	b.Cleanup(func() { e.Close() })
+	t.Cleanup(func() { e.Close() })
 	if err := store.EnsureTable(context.Background(), e, "bench", "pk", "sk"); err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	c := &countingDB{DB: e}
+	return &countingDB{DB: e}
+}
+
+func benchSink(b *testing.B) (*countingDB, *writer.Writer) {
+	c := openCounting(b)
 	return c, newWriter(writer.NewDynamoSink(c, writer.DynamoConfig{Table: "bench"}))
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,9 +102,38 @@ func (s *DynamoSink) Write(ctx context.Context, recs []Record) []Result {
 			plain = append(plain, i)
 		}
 	}
-	s.writeTransactions(ctx, recs, counted, res)
+	s.writeTransactions(ctx, recs, s.byCounterKeys(recs, counted), res)
 	s.writeBatches(ctx, recs, plain, res)
 	return res
+}
+
+// byCounterKeys orders counted records by the counter keys they touch, so
+// the planner packs records sharing counters into the same transaction and
+// each counter is updated as few times as possible (votes for one option
+// travel together). When two records put the same item their order decides
+// which put wins, so the delivery order is kept.
+func (s *DynamoSink) byCounterKeys(recs []Record, idx []int) []int {
+	seen := map[Key]bool{}
+	for _, i := range idx {
+		for _, k := range s.ownKeys(recs[i]) {
+			if seen[k] {
+				return idx
+			}
+			seen[k] = true
+		}
+	}
+	sig := make(map[int]string, len(idx))
+	for _, i := range idx {
+		var ks []string
+		for _, a := range recs[i].Adds {
+			ks = append(ks, a.Key.PK+"\x00"+a.Key.SK)
+		}
+		sort.Strings(ks)
+		sig[i] = strings.Join(slices.Compact(ks), "\x01")
+	}
+	out := append([]int(nil), idx...)
+	sort.SliceStable(out, func(a, b int) bool { return sig[out[a]] < sig[out[b]] })
+	return out
 }
 
 // backoff sleeps for full-jitter exponential backoff before try attempt

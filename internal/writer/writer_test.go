@@ -3,6 +3,7 @@ package writer_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -119,5 +120,37 @@ func TestHandleLeavesTimeToReport(t *testing.T) {
 	}
 	if len(resp.BatchItemFailures) != 1 {
 		t.Errorf("failures %+v, want m1", resp.BatchItemFailures)
+	}
+}
+
+// Counter coalescing: increments to one key within a batch become one
+// update, as long as the key's records fit in a transaction (99).
+func TestCoalescedCounterUpdates(t *testing.T) {
+	cases := []struct {
+		votes, keys, batch int
+		wantUpdates        int64
+	}{
+		{100, 10, 100, 10},
+		{90, 10, 90, 10},
+		{1000, 10, 1000, 20}, // 100 votes per key: 99 + 1
+		{50, 1, 50, 1},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%d votes over %d keys", c.votes, c.keys), func(t *testing.T) {
+			db := openCounting(t)
+			w := newWriter(writer.NewDynamoSink(db, writer.DynamoConfig{Table: "bench"}))
+			var msgs []events.SQSMessage
+			for i := 0; i < c.votes; i++ {
+				msgs = append(msgs, message(t, fmt.Sprint(i), vote(fmt.Sprint(i), fmt.Sprint(i%c.keys))))
+			}
+			for i := 0; i < len(msgs); i += c.batch {
+				if resp, _ := w.HandleStats(context.Background(), events.SQSEvent{Records: msgs[i:min(i+c.batch, len(msgs))]}); len(resp.BatchItemFailures) > 0 {
+					t.Fatal(resp.BatchItemFailures)
+				}
+			}
+			if got := db.updates.Load(); got != c.wantUpdates {
+				t.Errorf("%d counter updates, want %d", got, c.wantUpdates)
+			}
+		})
 	}
 }
