@@ -16,7 +16,7 @@
 # lock ($TMPDIR/campaignkit-loadtest.lock) so only one runs at a time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RATES=${RATES:-"1000 2000 4000 6000 8000 10000 12000 14000 16000 20000"}
+RATES=${RATES:-"500 1000 2000 4000 6000 8000 10000 12000 14000 16000 20000"}
 DURATION=${DURATION:-10s}
 P99_MS=${P99_MS:-10}
 WORK=${WORK:-$(mktemp -d /tmp/lt-bench.XXXXXX)}

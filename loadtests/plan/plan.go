@@ -126,6 +126,9 @@ func Make(s *scenario.Scenario, a *Assembly, o Options) *Plan {
 			add(Check{Limit: "Function URL", OK: true, Detail: "no throttle of its own; bounded by the function's reserved concurrency"})
 		}
 	}
+	if o.Region == "" && a.RegionOf(web) != "" {
+		p.Region, region = a.RegionOf(web), a.RegionOf(web)
+	}
 	if web == nil {
 		add(Check{Limit: "web-tier function", OK: false, Detail: "no function behind a Function URL or an HTTP API integration was found",
 			Fix: "synthesize the app with its webtier (FrontDoor Function URL or HTTP API) into the assembly"})

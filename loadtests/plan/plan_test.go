@@ -45,7 +45,6 @@ func TestPlan(t *testing.T) {
 			"FIFO high-throughput mode",
 			"queuedwriter MaxConcurrency to ≥ 92",
 			"WarmThroughput.WriteUnitsPerSecond ≥ 7334",
-			"WarmThroughput.ReadUnitsPerSecond ≥ 14834",
 		}},
 	}
 	for _, tt := range tests {

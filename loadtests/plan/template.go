@@ -14,6 +14,7 @@ import (
 // Resource is one CloudFormation resource of a synthesized template.
 type Resource struct {
 	ID         string         `json:"-"`
+	Template   string         `json:"-"`
 	Type       string         `json:"Type"`
 	Properties map[string]any `json:"Properties"`
 }
@@ -23,15 +24,18 @@ type Resource struct {
 type Assembly struct {
 	Dir       string
 	Templates []string
+	// Region is the region of the stack holding the web tier (see
+	// RegionOf), else the most common stack region.
 	Region    string
 	Resources map[string]*Resource
+	regions   map[string]string // template file name → region
 }
 
 // LoadAssembly reads every *.template.json under dir (nested stage
 // assemblies included). Logical ids are prefixed with the template name
 // when two templates share one.
 func LoadAssembly(dir string) (*Assembly, error) {
-	a := &Assembly{Dir: dir, Resources: map[string]*Resource{}}
+	a := &Assembly{Dir: dir, Resources: map[string]*Resource{}, regions: map[string]string{}}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -41,8 +45,10 @@ func LoadAssembly(dir string) (*Assembly, error) {
 			return nil
 		case strings.HasSuffix(path, ".template.json"):
 			return a.addTemplate(path)
-		case filepath.Base(path) == "manifest.json" && a.Region == "":
-			a.Region = manifestRegion(path)
+		case filepath.Base(path) == "manifest.json":
+			for f, r := range manifestRegions(path) {
+				a.regions[f] = r
+			}
 		}
 		return nil
 	})
@@ -51,6 +57,15 @@ func LoadAssembly(dir string) (*Assembly, error) {
 	}
 	if len(a.Templates) == 0 {
 		return nil, fmt.Errorf("cloud assembly %s: no *.template.json (run cdk synth first)", dir)
+	}
+	count := map[string]int{}
+	for _, r := range a.regions {
+		count[r]++
+	}
+	for r, n := range count {
+		if n > count[a.Region] || n == count[a.Region] && r < a.Region {
+			a.Region = r
+		}
 	}
 	return a, nil
 }
@@ -76,33 +91,54 @@ func (a *Assembly) addTemplate(path string) error {
 			key = strings.TrimSuffix(filepath.Base(path), ".template.json") + "/" + id
 		}
 		r.ID = key
+		r.Template = filepath.Base(path)
 		a.Resources[key] = r
 	}
 	return nil
 }
 
-func manifestRegion(path string) string {
+// manifestRegions maps each stack's template file to its region.
+func manifestRegions(path string) map[string]string {
+	out := map[string]string{}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return ""
+		return out
 	}
 	var m struct {
 		Artifacts map[string]struct {
 			Type        string `json:"type"`
 			Environment string `json:"environment"`
+			Properties  struct {
+				TemplateFile string `json:"templateFile"`
+			} `json:"properties"`
 		} `json:"artifacts"`
 	}
 	if json.Unmarshal(b, &m) != nil {
+		return out
+	}
+	for name, art := range m.Artifacts {
+		if art.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		parts := strings.Split(art.Environment, "/")
+		if len(parts) != 4 || parts[3] == "unknown-region" {
+			continue
+		}
+		f := art.Properties.TemplateFile
+		if f == "" {
+			f = name + ".template.json"
+		}
+		out[f] = parts[3]
+	}
+	return out
+}
+
+// RegionOf is the region of the stack that holds r ("" when unknown).
+func (a *Assembly) RegionOf(r *Resource) string {
+	if r == nil {
 		return ""
 	}
-	for _, art := range m.Artifacts {
-		if art.Type == "aws:cloudformation:stack" {
-			if parts := strings.Split(art.Environment, "/"); len(parts) == 4 && parts[3] != "unknown-region" {
-				return parts[3]
-			}
-		}
-	}
-	return ""
+	return a.regions[r.Template]
 }
 
 // OfType returns the resources of a CloudFormation type, by logical id.
