@@ -162,55 +162,63 @@ func methodNotAllowed(method, allow string) *Problem {
 	return p
 }
 
-// Mux serves mux but answers its 404 and 405 responses (plain text in
+// Mux serves mux but answers its own 404 and 405 responses (plain text in
 // net/http) with problem documents; a 405 keeps the Allow header the mux
-// computed from its method patterns.
+// computed from its method patterns. Responses of matched handlers, even
+// 404s, pass through untouched. The request is routed once: a response is
+// the mux's own when mux.ServeHTTP left r.Pattern empty (no route matched).
 func Mux(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		if pattern != "" {
-			mux.ServeHTTP(w, r) // sets r.Pattern and path values
-			return
-		}
-		rec := &recorder{header: http.Header{}}
-		h.ServeHTTP(rec, r)
-		switch rec.status {
-		case http.StatusNotFound:
-			WriteProblem(w, r, NewProblem(http.StatusNotFound, TypeNotFound, fmt.Sprintf("no resource at %s", r.URL.Path)))
-		case http.StatusMethodNotAllowed:
-			WriteProblem(w, r, methodNotAllowed(r.Method, rec.header.Get("Allow")))
-		default: // redirects and anything else the mux answers itself
-			for k, v := range rec.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(cmpStatus(rec.status))
-			_, _ = w.Write(rec.body)
-		}
+		mux.ServeHTTP(&muxWriter{ResponseWriter: w, r: r}, r)
 	})
 }
 
-func cmpStatus(s int) int {
-	if s == 0 {
-		return http.StatusOK
-	}
-	return s
+// muxWriter replaces the mux's plain-text 404/405 with a problem.
+type muxWriter struct {
+	http.ResponseWriter
+	r          *http.Request
+	started    bool
+	suppressed bool
 }
 
-// recorder is a minimal in-memory ResponseWriter for mux error responses.
-type recorder struct {
-	header http.Header
-	status int
-	body   []byte
+func (m *muxWriter) WriteHeader(code int) {
+	if m.started {
+		m.ResponseWriter.WriteHeader(code)
+		return
+	}
+	m.started = true
+	if m.r.Pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
+		m.suppressed = true
+		h := m.ResponseWriter.Header()
+		h.Del("Content-Type")
+		if code == http.StatusNotFound {
+			WriteProblem(m.ResponseWriter, m.r, NewProblem(http.StatusNotFound, TypeNotFound, fmt.Sprintf("no resource at %s", m.r.URL.Path)))
+			return
+		}
+		allow := h.Get("Allow")
+		WriteProblem(m.ResponseWriter, m.r, methodNotAllowed(m.r.Method, allow))
+		return
+	}
+	m.ResponseWriter.WriteHeader(code)
 }
 
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+func (m *muxWriter) Write(p []byte) (int, error) {
+	if !m.started {
+		m.WriteHeader(http.StatusOK)
 	}
+	if m.suppressed {
+		return len(p), nil // the mux's plain-text body; the problem is written
+	}
+	return m.ResponseWriter.Write(p)
 }
-func (r *recorder) Write(p []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	r.body = append(r.body, p...)
-	return len(p), nil
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (m *muxWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }
+
+// Flush implements http.Flusher.
+func (m *muxWriter) Flush() {
+	if !m.started {
+		m.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(m.ResponseWriter).Flush()
 }
