@@ -83,14 +83,20 @@ func SiteHandler(fsys fs.FS, rules edgerules.Config) (http.Handler, error) {
 // what the origin sent (the policy's Override: true), at the moment the
 // response starts.
 func edgeHeaders(next http.Handler, headers map[string]string) http.Handler {
+	// Built once: the same value slices are shared by every response
+	// (net/http only reads them; an Add by a handler reallocates).
+	hs := make(http.Header, len(headers))
+	for k, v := range headers {
+		hs[http.CanonicalHeaderKey(k)] = []string{v}[:1:1]
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&headerWriter{ResponseWriter: w, headers: headers}, r)
+		next.ServeHTTP(&headerWriter{ResponseWriter: w, headers: hs}, r)
 	})
 }
 
 type headerWriter struct {
 	http.ResponseWriter
-	headers map[string]string
+	headers http.Header
 	done    bool
 }
 
@@ -101,7 +107,7 @@ func (h *headerWriter) apply() {
 	h.done = true
 	hd := h.ResponseWriter.Header()
 	for k, v := range h.headers {
-		hd[k] = []string{v}
+		hd[k] = v
 	}
 }
 
