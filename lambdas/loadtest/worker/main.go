@@ -7,12 +7,15 @@ package main
 import (
 	"context"
 	"log"
+	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/campaignkit/campaignkit/loadtests/distributed"
+	"github.com/campaignkit/campaignkit/loadtests/runner"
 )
 
 func main() {
@@ -20,7 +23,8 @@ func main() {
 	if err != nil {
 		log.Fatalf("aws config: %v", err)
 	}
-	w := &distributed.Worker{S3: s3.NewFromConfig(cfg)}
+	// Progress lines every 10 s land in the function's log group.
+	w := &distributed.Worker{S3: s3.NewFromConfig(cfg), Opts: []runner.Option{runner.WithProgress(os.Stdout, 10*time.Second)}}
 	lambda.Start(func(ctx context.Context, item distributed.MapItem) (*distributed.WorkerResult, error) {
 		return w.Handle(ctx, item.Job())
 	})
