@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/jackc/pgx/v5"
@@ -164,29 +163,5 @@ func TestSetupRejectsBadEnvironment(t *testing.T) {
 				t.Errorf("err = %v, want it to mention %s", err, c.want)
 			}
 		})
-	}
-}
-
-func TestRDSAuthToken(t *testing.T) {
-	creds := credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
-	tok, err := rdsAuthToken(context.Background(), "proxy.example.eu-west-1.rds.amazonaws.com:5432", "eu-west-1", "campaignkit", creds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		"proxy.example.eu-west-1.rds.amazonaws.com:5432/?",
-		"Action=connect", "DBUser=campaignkit", "X-Amz-Algorithm=AWS4-HMAC-SHA256",
-		"X-Amz-Credential=AKIDEXAMPLE%2F", "%2Feu-west-1%2Frds-db%2Faws4_request",
-		"X-Amz-Expires=900", "X-Amz-SignedHeaders=host", "X-Amz-Signature=",
-	} {
-		if !strings.Contains(tok, want) {
-			t.Errorf("token %s lacks %s", tok, want)
-		}
-	}
-	if strings.HasPrefix(tok, "https://") {
-		t.Error("token keeps the scheme")
-	}
-	if _, err := rdsAuthToken(context.Background(), "h:5432", "", "u", creds); err == nil {
-		t.Error("token without region: no error")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package writer
 
 import (
 	"context"
@@ -18,11 +18,11 @@ const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49599
 // tokenLifetime is how long an RDS IAM auth token is valid (the maximum).
 const tokenLifetime = 15 * time.Minute
 
-// rdsAuthToken signs an RDS IAM authentication token for user at endpoint
+// RDSAuthToken signs an RDS IAM authentication token for user at endpoint
 // (host:port), as feature/rds/auth.BuildAuthToken does: a SigV4-presigned
 // "connect" request for service rds-db, without its scheme. It is the
 // password for the connection and is valid for 15 minutes.
-func rdsAuthToken(ctx context.Context, endpoint, region, user string, creds aws.CredentialsProvider) (string, error) {
+func RDSAuthToken(ctx context.Context, endpoint, region, user string, creds aws.CredentialsProvider) (string, error) {
 	if region == "" {
 		return "", fmt.Errorf("rds auth token: no AWS region")
 	}
