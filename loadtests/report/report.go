@@ -26,7 +26,7 @@ import (
 // decoded from many workers' files), then Close. Not safe for concurrent use.
 type Collector struct {
 	all       vegeta.Metrics
-	lat       []time.Duration
+	keys      map[string]string // URL → request key, bounded
 	byRequest map[string]*vegeta.Metrics
 	reqLat    map[string][]time.Duration
 	perSecond map[int64]uint64
@@ -38,6 +38,7 @@ type Collector struct {
 // NewCollector returns an empty collector whose plot carries title.
 func NewCollector(title string) *Collector {
 	return &Collector{
+		keys:      map[string]string{},
 		byRequest: map[string]*vegeta.Metrics{},
 		reqLat:    map[string][]time.Duration{},
 		perSecond: map[int64]uint64{},
@@ -49,14 +50,19 @@ func NewCollector(title string) *Collector {
 // Add records one result.
 func (c *Collector) Add(r *vegeta.Result) {
 	c.all.Add(r)
-	key := requestKey(r)
+	key, ok := c.keys[r.URL]
+	if !ok {
+		key = requestKey(r)
+		if len(c.keys) < 10000 {
+			c.keys[r.URL] = key
+		}
+	}
 	m := c.byRequest[key]
 	if m == nil {
 		m = &vegeta.Metrics{}
 		c.byRequest[key] = m
 	}
 	m.Add(r)
-	c.lat = append(c.lat, r.Latency)
 	c.reqLat[key] = append(c.reqLat[key], r.Latency)
 	c.perSecond[r.Timestamp.UnixMilli()/10]++ // 10 ms buckets, re-binned per second from the earliest result
 	c.attacks[r.Attack]++
@@ -79,12 +85,27 @@ func (c *Collector) Close() {
 // Metrics are the metrics over every result added.
 func (c *Collector) Metrics() *vegeta.Metrics { return &c.all }
 
+// requestKey is "METHOD /path" (no scheme, host or query).
 func requestKey(r *vegeta.Result) string {
 	p := r.URL
 	if u, err := url.Parse(r.URL); err == nil {
 		p = u.Path
 	}
 	return r.Method + " " + p
+}
+
+// allLatencies concatenates the per-request latencies (every result is in
+// exactly one request's slice, so each latency is stored once).
+func (c *Collector) allLatencies() []time.Duration {
+	n := 0
+	for _, l := range c.reqLat {
+		n += len(l)
+	}
+	all := make([]time.Duration, 0, n)
+	for _, l := range c.reqLat {
+		all = append(all, l...)
+	}
+	return all
 }
 
 // Meta is what the results alone cannot say about a run.
@@ -206,7 +227,7 @@ func (c *Collector) Summarize(meta Meta, slo scenario.SLO, rec *Reconciliation) 
 	m := &c.all
 	s := &Summary{
 		Meta: meta, Start: m.Earliest, Requests: m.Requests, Success: m.Success,
-		Latencies: latencies(m, c.lat), StatusCodes: m.StatusCodes, Errors: m.Errors,
+		Latencies: latencies(m, c.allLatencies()), StatusCodes: m.StatusCodes, Errors: m.Errors,
 		Throughput: m.Throughput, Reconciliation: rec, Attacks: map[string]int64{},
 	}
 	s.Errors = slices.Clone(s.Errors)
