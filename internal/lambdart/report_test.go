@@ -31,6 +31,10 @@ func lambdaEntries(t testing.TB) []string {
 // fast without it); the values only need to be well-formed.
 var initEnv = map[string]string{
 	"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "TABLE_NAME": "report", "QUEUE_URL": "http://127.0.0.1:9/123456789012/report",
+	"DATABASE_URL": "postgres://report:report@127.0.0.1:9/report",
+	// lambdas/charityevent/api: domain.Settings as the CDK app sets it.
+	"CAMPAIGN_SETTINGS": `{"campaign":"report","stage":"dev","currency":"EUR","minCents":100,"maxCents":100000,` +
+		`"charities":[{"ID":"c1","Name":"Charity","URL":"https://example.org"}]}`,
 }
 
 // initTime starts bootstrap once and returns process start → first `next`.
