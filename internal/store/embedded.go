@@ -33,10 +33,8 @@ var metaBucket = []byte("_tables")
 // Embedded is a single-file DynamoDB-compatible store on bbolt for the
 // local stack and tests. Every write is durable (fsync'd) when the call
 // returns; concurrent writes share one commit (group commit). It
-// implements DB and Admin; see the package's expression notes (expr.go)
-// for the supported expression subset. Not emulated: secondary indexes,
-// Scan, streams, TTL deletion, capacity accounting, ClientRequestToken
-// idempotency and the reserved-word list.
+// implements DB and Admin; the package documentation lists what it
+// emulates and what it rejects.
 type Embedded struct {
 	db   *bolt.DB
 	opts options

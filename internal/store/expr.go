@@ -10,22 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Expressions supported by the embedded store (anything else is a
-// ValidationException, never a guess):
-//
-//   - paths: top-level attribute names, literally or as #name placeholders;
-//     nested paths (a.b, a[0]) are rejected.
-//   - conditions and filters: = <> < <= > >=, BETWEEN … AND …, IN (…),
-//     AND, OR, NOT, parentheses, attribute_exists(p), attribute_not_exists(p),
-//     begins_with(p, v), contains(p, v).
-//   - key conditions: pk = :v [AND sk (= < <= > >=) :v | sk BETWEEN :a AND :b
-//     | begins_with(sk, :v)].
-//   - updates: SET p = v, p = v + v, p = v - v, p = if_not_exists(p, v),
-//     p = list_append(v, v); ADD p :n (numbers and sets); REMOVE p;
-//     DELETE p :set. Each attribute at most once per update.
-//   - projections: comma-separated top-level attribute names.
-//
-// Unused ExpressionAttributeNames/Values are rejected as DynamoDB does.
+// Expression parsing and evaluation for the embedded store; the supported
+// subset is listed in the package documentation.
 
 type tokKind int
 
