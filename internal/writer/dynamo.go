@@ -35,6 +35,14 @@ type DynamoConfig struct {
 	// MarkerPrefix prefixes the partition key of the marker item written for
 	// records that have counter increments but no puts. Default "IDEMPOTENCY#".
 	MarkerPrefix string
+	// MarkerTTL, when set, stamps marker items with an expiry (epoch
+	// seconds in TTLAttribute) so DynamoDB's TTL can delete them; enable TTL
+	// on that attribute. It must exceed the queue's retention (SQS allows
+	// up to 14 days) plus redrive time, or a late redelivery would count
+	// twice. Default 0: markers are kept.
+	MarkerTTL time.Duration
+	// TTLAttribute names the expiry attribute. Default "expiresAt".
+	TTLAttribute string
 	// MaxAttempts bounds the tries of one group of writes on retryable
 	// errors (throttling, UnprocessedItems, transaction conflicts). Default 8.
 	MaxAttempts int
@@ -77,6 +85,9 @@ func NewDynamoSink(db store.DB, cfg DynamoConfig) *DynamoSink {
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 8
+	}
+	if cfg.TTLAttribute == "" {
+		cfg.TTLAttribute = "expiresAt"
 	}
 	if cfg.BaseDelay <= 0 {
 		cfg.BaseDelay = 20 * time.Millisecond
@@ -356,6 +367,9 @@ func (s *DynamoSink) build(recs []Record, t *tx) {
 			k := s.markerKey(r)
 			m := s.keyAV(k)
 			m["idempotencyKey"] = &types.AttributeValueMemberS{Value: r.IdempotencyKey}
+			if s.cfg.MarkerTTL > 0 {
+				m[s.cfg.TTLAttribute] = &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(s.cfg.MarkerTTL).Unix(), 10)}
+			}
 			puts = []Item{m}
 		}
 		for j, it := range puts {

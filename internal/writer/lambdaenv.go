@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -47,7 +48,8 @@ func AWSConfigFromEnv(getenv func(string) string) (aws.Config, error) {
 }
 
 // DynamoSinkFromEnv returns a DynamoSink on TABLE_NAME with a DynamoDB
-// client built by AWSConfigFromEnv.
+// client built by AWSConfigFromEnv. MARKER_TTL (a Go duration such as
+// "408h") and TTL_ATTRIBUTE set DynamoConfig.MarkerTTL and TTLAttribute.
 func DynamoSinkFromEnv(getenv func(string) string) (*DynamoSink, error) {
 	table := getenv("TABLE_NAME")
 	if table == "" {
@@ -58,7 +60,15 @@ func DynamoSinkFromEnv(getenv func(string) string) (*DynamoSink, error) {
 		return nil, err
 	}
 	pk, sk := KeyNamesFromEnv(getenv)
-	return NewDynamoSink(dynamodb.NewFromConfig(cfg), DynamoConfig{Table: table, PKName: pk, SKName: sk}), nil
+	dc := DynamoConfig{Table: table, PKName: pk, SKName: sk, TTLAttribute: getenv("TTL_ATTRIBUTE")}
+	if v := getenv("MARKER_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 15*24*time.Hour {
+			return nil, fmt.Errorf("MARKER_TTL %q: want a duration of at least 360h (SQS keeps messages up to 14 days)", v)
+		}
+		dc.MarkerTTL = d
+	}
+	return NewDynamoSink(dynamodb.NewFromConfig(cfg), dc), nil
 }
 
 // PostgresSinkFromEnv connects to DATABASE_URL (pool size DB_MAX_CONNS,

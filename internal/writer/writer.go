@@ -3,6 +3,37 @@
 // the batch to a Sink (DynamoDB through the store port, or PostgreSQL) with
 // an exactly-once effect under redelivery, coalesces counter increments and
 // reports only the records that truly failed as batch item failures.
+//
+// # Exactly once
+//
+// SQS delivers at least once, in any grouping: a record may come back
+// alone, in another batch, or in two concurrent batches. Each Record
+// carries an IdempotencyKey and the sinks make its effect happen once:
+//
+//   - DynamoDB: records with counters go through TransactWriteItems. Per
+//     record, a marker put conditioned on attribute_not_exists(pk) (its first
+//     Put, or a dedicated IDEMPOTENCY# item) plus its other puts; per
+//     transaction, ONE coalesced ADD update per counter key. A marker whose
+//     condition fails means "applied before": the record is a Duplicate and
+//     the rest is retried with recomputed sums. Records sharing counters are
+//     packed together, so a key is updated once per transaction (≤ 100
+//     items: 100 − keys records). Records with puts only go through
+//     BatchWriteItem, 25 distinct keys per call, UnprocessedItems retried
+//     with full-jitter backoff; their deterministic keys make replays
+//     overwrite themselves.
+//   - PostgreSQL: one transaction per batch; INSERT … ON CONFLICT DO NOTHING
+//     RETURNING into a records table says which records are new; only their
+//     items are upserted and their deltas added (ON CONFLICT DO UPDATE SET
+//     value = counters.value + EXCLUDED.value).
+//
+// Failures are per record: a message that does not decode is a poison
+// record; a record the database rejects fails alone (a rejected request is
+// retried record by record); throttling and conflicts are retried within the
+// invocation's time, keeping a margin to report. Failed records are
+// returned as BatchItemFailures and reach the DLQ after maxReceiveCount.
+//
+// Producers send Message bodies (EncodeMessage) to the generic writer
+// Lambda, or apps supply their own Config.Decode.
 package writer
 
 import (

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/campaignkit/campaignkit/internal/writer"
@@ -177,5 +180,30 @@ func TestRDSAuthToken(t *testing.T) {
 	}
 	if _, err := writer.RDSAuthToken(context.Background(), "h:5432", "", "u", creds); err == nil {
 		t.Error("token without region: no error")
+	}
+}
+
+func TestMarkerTTL(t *testing.T) {
+	db := openCounting(t)
+	w := newWriter(writer.NewDynamoSink(db, writer.DynamoConfig{Table: "bench", MarkerTTL: 400 * time.Hour}))
+	if resp, _ := w.HandleStats(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message(t, "m", vote("1", "a"))}}); len(resp.BatchItemFailures) > 0 {
+		t.Fatal(resp.BatchItemFailures)
+	}
+	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("bench"), Key: map[string]types.AttributeValue{
+		"pk": sv("IDEMPOTENCY#vote#1"), "sk": sv("IDEMPOTENCY#vote#1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, ok := out.Item["expiresAt"].(*types.AttributeValueMemberN)
+	if !ok {
+		t.Fatalf("marker %v has no expiresAt", out.Item)
+	}
+	want := time.Now().Add(400 * time.Hour).Unix()
+	if got, _ := strconv.ParseInt(exp.Value, 10, 64); got < want-60 || got > want+60 {
+		t.Errorf("expiresAt = %d, want about %d", got, want)
+	}
+	env := map[string]string{"TABLE_NAME": "t", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "MARKER_TTL": "24h"}
+	if _, err := writer.DynamoSinkFromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Error("a MARKER_TTL shorter than SQS retention was accepted")
 	}
 }

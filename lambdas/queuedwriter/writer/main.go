@@ -12,6 +12,8 @@
 //	                     TABLE_NAME is set, else postgres)
 //	PK_NAME, SK_NAME     key attribute / column names (default pk, sk)
 //	TABLE_NAME           DynamoDB table
+//	MARKER_TTL           optional expiry of idempotency markers (≥ 360h), in
+//	                     TTL_ATTRIBUTE (default expiresAt); enable table TTL on it
 //	DATABASE_URL         PostgreSQL URL; without a password when DB_IAM_AUTH
 //	                     is "true" (RDS Proxy IAM authentication: a fresh
 //	                     token is signed for every new connection)
