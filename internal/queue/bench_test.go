@@ -34,6 +34,15 @@ func reportRate(b *testing.B, n int) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
 }
 
+// reportCommits adds callers per commit and mean commit time.
+func reportCommits(b *testing.B, e *queue.Embedded) {
+	s := e.Stats()
+	if s.Commits > 0 {
+		b.ReportMetric(float64(s.Callers)/float64(s.Commits), "callers/commit")
+		b.ReportMetric(float64(s.CommitTime.Microseconds())/float64(s.Commits), "µs/commit")
+	}
+}
+
 // BenchmarkEmbeddedSendMessage measures durable (fsynced) SendMessage
 // throughput by number of concurrent senders: group commit lets many
 // senders share one fsync.
@@ -63,6 +72,7 @@ func BenchmarkEmbeddedSendMessage(b *testing.B) {
 				})
 			}
 			reportRate(b, b.N)
+			reportCommits(b, e)
 		})
 	}
 }
@@ -104,6 +114,7 @@ func BenchmarkEmbeddedSendMessageBatch(b *testing.B) {
 		}
 	})
 	reportRate(b, 10*b.N)
+	reportCommits(b, e)
 }
 
 // BenchmarkProducerEnqueue is the web tier's path: envelope encoding,
@@ -192,4 +203,37 @@ func BenchmarkPollerEndToEnd(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkOpenEmbedded measures start-up (index rebuild) with a backlog of
+// 100,000 messages in a standard queue; msgs/s is messages indexed per second.
+func BenchmarkOpenEmbedded(b *testing.B) {
+	const backlog = 100_000
+	path := filepath.Join(b.TempDir(), "backlog.db")
+	e, err := queue.OpenEmbedded(path, queue.EmbeddedOptions{NoSync: true, Queues: []queue.QueueConfig{{Name: "w"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(queue.EmbeddedURL("w"))}
+	for i := range 10 {
+		in.Entries = append(in.Entries, types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(benchBody)})
+	}
+	for range backlog / 10 {
+		if _, err := e.SendMessageBatch(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.Close()
+	b.ResetTimer()
+	for range b.N {
+		e, err := queue.OpenEmbedded(path, queue.EmbeddedOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if e.Depth("w") != backlog {
+			b.Fatalf("depth %d", e.Depth("w"))
+		}
+		e.Close()
+	}
+	reportRate(b, backlog*b.N)
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -144,6 +145,8 @@ type Embedded struct {
 	closing bool
 	closed  chan struct{}
 	done    chan struct{} // closed when the committer has exited
+
+	commits, commitOps, commitCallers, commitNanos atomic.Int64 // see Stats
 }
 
 // equeue is one embedded queue's in-memory state.
@@ -365,9 +368,12 @@ func (e *Embedded) load() error {
 			counts := qb.Bucket(bktCounts)
 			err := qb.Bucket(bktMsgs).ForEach(func(k, v []byte) error {
 				seq := binary.BigEndian.Uint64(k)
-				meta, _, err := decodeRecord(v, false)
-				if err != nil {
-					return fmt.Errorf("queue %s: message %d: %w", name, seq, err)
+				var meta recordMeta
+				if c.FIFO { // only FIFO queues need the group to rebuild the index
+					var err error
+					if meta, _, err = decodeRecord(v, false); err != nil {
+						return fmt.Errorf("queue %s: message %d: %w", name, seq, err)
+					}
 				}
 				m := &message{seq: seq, tidx: -1, vidx: -1}
 				if cv := counts.Get(k); len(cv) == 12 {

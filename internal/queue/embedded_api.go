@@ -223,6 +223,7 @@ func (e *Embedded) SendMessage(ctx context.Context, in *sqs.SendMessageInput, _ 
 		return nil, fmt.Errorf("embedded: send message: %w", ErrClosed)
 	}
 	rd, id, seq := e.admit(q, &r)
+	e.join(rd)
 	e.mu.Unlock()
 	if err := wait(ctx, rd); err != nil {
 		return nil, fmt.Errorf("embedded: send message to %s: %w", cfg.Name, err)
@@ -278,6 +279,7 @@ func (e *Embedded) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatc
 		res[i] = sent{id, seq}
 		if rd != nil && (len(rounds) == 0 || rounds[len(rounds)-1] != rd) {
 			rounds = append(rounds, rd)
+			e.join(rd)
 		}
 	}
 	e.mu.Unlock()
@@ -638,6 +640,9 @@ func (e *Embedded) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput
 	if err == nil {
 		rd, err = e.deleteLocked(q, aws.ToString(in.ReceiptHandle))
 	}
+	if rd != nil {
+		e.join(rd)
+	}
 	e.mu.Unlock()
 	if err == nil {
 		err = wait(ctx, rd)
@@ -675,6 +680,9 @@ func (e *Embedded) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessage
 			rd = r
 		}
 		out.Successful = append(out.Successful, types.DeleteMessageBatchResultEntry{Id: aws.String(ids[i])})
+	}
+	if rd != nil {
+		e.join(rd)
 	}
 	e.mu.Unlock()
 	if err := wait(ctx, rd); err != nil {

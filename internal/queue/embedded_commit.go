@@ -45,10 +45,11 @@ type op struct {
 
 // round is a set of ops committed together.
 type round struct {
-	ops    []op
-	maxSeq uint64
-	done   chan struct{}
-	err    error
+	ops     []op
+	callers int // calls that wait for this round (see join)
+	maxSeq  uint64
+	done    chan struct{}
+	err     error
 }
 
 func newRound() *round { return &round{done: make(chan struct{})} }
@@ -70,14 +71,22 @@ func (e *Embedded) enqueue(o op) *round {
 	return r
 }
 
+// join records that a caller will wait for r, so the committer knows how
+// many concurrent callers a round served. Caller holds e.mu.
+func (e *Embedded) join(r *round) {
+	if r == e.cur {
+		r.callers++
+	}
+}
+
 // commitLoop is the committer goroutine.
 func (e *Embedded) commitLoop() {
 	defer close(e.done)
 	lastPurge := time.Now()
-	var prevOps int
+	var target int // callers the next round should gather (see gather)
 	var prevCommit time.Duration
 	for {
-		e.gather(prevOps, prevCommit)
+		e.gather(target, prevCommit)
 		e.mu.Lock()
 		for len(e.cur.ops) == 0 && !e.closing {
 			e.cond.Wait()
@@ -99,13 +108,20 @@ func (e *Embedded) commitLoop() {
 		e.cur = newRound()
 		e.mu.Unlock()
 
-		prevOps = len(r.ops)
 		t0 := time.Now()
 		err := e.db.Update(func(tx *bolt.Tx) error { return applyOps(tx, r) })
 		prevCommit = time.Since(t0)
+		e.commits.Add(1)
+		e.commitOps.Add(int64(len(r.ops)))
+		e.commitCallers.Add(int64(r.callers))
+		e.commitNanos.Add(int64(prevCommit))
 
 		e.mu.Lock()
 		e.publish(r, err)
+		target = 0
+		if r.callers > 1 { // the released callers plus those already waiting
+			target = r.callers + e.cur.callers
+		}
 		e.mu.Unlock()
 		r.err = err
 		r.ops = nil // dedup entries may keep r alive; drop the records
@@ -113,27 +129,47 @@ func (e *Embedded) commitLoop() {
 	}
 }
 
-// gather briefly delays the next commit while concurrent senders are
-// still arriving. Without it, senders split into two cohorts that
-// alternate between commits (one waits on the running commit while the
-// other fills the next round), halving the messages per fsync. It waits
-// until the round is as large as the previous one, or a quarter of the
-// last commit's duration (at most 2 ms) has passed; a lone sender (previous
-// round of one op) is never delayed.
-func (e *Embedded) gather(prevOps int, prevCommit time.Duration) {
-	if prevOps < 2 {
+// gather briefly delays the next commit while concurrent callers are
+// still arriving. Without it, callers split into cohorts that alternate
+// between commits (one waits on the running commit while the other fills
+// the next round), dividing the messages per fsync. It waits until the
+// round serves target callers (those just released by the last commit,
+// which typically come straight back, plus those already waiting), or a
+// quarter of the last commit's duration (at most 2 ms) has passed, so the
+// cohorts merge into one. A lone caller (target 0) is never delayed.
+func (e *Embedded) gather(target int, prevCommit time.Duration) {
+	if target < 2 {
 		return
 	}
 	deadline := time.Now().Add(min(prevCommit/4, 2*time.Millisecond))
 	for {
 		e.mu.Lock()
-		n, closing := len(e.cur.ops), e.closing
+		n, closing := e.cur.callers, e.closing
 		e.mu.Unlock()
-		if n >= prevOps || closing || !time.Now().Before(deadline) {
+		if n >= target || closing || !time.Now().Before(deadline) {
 			return
 		}
 		time.Sleep(50 * time.Microsecond)
 	}
+}
+
+// EmbeddedStats describes the committer's work since OpenEmbedded.
+type EmbeddedStats struct {
+	// Commits is the number of bbolt transactions (each one fsync pair).
+	Commits int64
+	// Ops is the number of writes committed (messages stored or deleted,
+	// receive counts, dead-letter moves).
+	Ops int64
+	// Callers is the number of send/delete calls that waited for a commit;
+	// Callers/Commits is how many callers shared each fsync.
+	Callers int64
+	// CommitTime is the total time spent in commits.
+	CommitTime time.Duration
+}
+
+// Stats returns the committer's counters.
+func (e *Embedded) Stats() EmbeddedStats {
+	return EmbeddedStats{Commits: e.commits.Load(), Ops: e.commitOps.Load(), Callers: e.commitCallers.Load(), CommitTime: time.Duration(e.commitNanos.Load())}
 }
 
 // qBuckets caches one queue's buckets within a transaction.
