@@ -205,7 +205,10 @@ func (rt *Runtime) Invoke(ctx context.Context, payload []byte) (*Result, error) 
 	}
 	timer := time.NewTimer(rt.opts.Timeout)
 	defer timer.Stop()
-	// Hand out the event (the runtime is normally already waiting in `next`).
+	// Hand out the event (the runtime is normally already waiting in
+	// `next`). sent is set before the hand-over, which orders it before
+	// every reader.
+	inv.sent = time.Now()
 	select {
 	case rt.srv.queue <- inv:
 	case <-rt.exited:

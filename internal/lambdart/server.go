@@ -183,7 +183,6 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 	h.Set(HeaderInvokedFunctionARN, s.arn)
 	h.Set(HeaderTraceID, inv.trace)
 	h.Set("Content-Type", "application/json")
-	inv.sent = time.Now()
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(inv.payload)
 }

@@ -59,7 +59,14 @@ func New(t testing.TB, entry string, opts Options) *Runtime {
 //	resp, err := res[0].HTTP()
 func Run(t testing.TB, entry string, events ...[]byte) []*Result {
 	t.Helper()
-	rt := New(t, entry, Options{})
+	return RunWith(t, entry, Options{}, events...)
+}
+
+// RunWith is Run with Options: function configuration such as
+// Env{"TABLE_NAME": ..., "AWS_ENDPOINT_URL": moto.Endpoint}.
+func RunWith(t testing.TB, entry string, opts Options, events ...[]byte) []*Result {
+	t.Helper()
+	rt := New(t, entry, opts)
 	out := make([]*Result, 0, len(events))
 	for i, ev := range events {
 		res, err := rt.Invoke(context.Background(), ev)
