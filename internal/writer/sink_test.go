@@ -146,6 +146,7 @@ func TestSinkContract(t *testing.T) {
 			if b.dynamo {
 				t.Run("UnprocessedItemsRetried", func(t *testing.T) { testUnprocessed(t, b) })
 				t.Run("SinkErrorsFailOnlyTheirRecords", func(t *testing.T) { testSinkErrors(t, b) })
+				t.Run("ConflictsRetriedThrottlingGivesUp", func(t *testing.T) { testConflicts(t, b) })
 			}
 		})
 	}
@@ -463,4 +464,62 @@ func testSinkErrors(t *testing.T, b sinkBackend) {
 	if in.has(t, writer.Key{PK: "DONATION#e-3", SK: "DONATION"}) {
 		t.Error("failed donation was written")
 	}
+}
+
+// conflictDB cancels the first `conflicts` transactions with
+// TransactionConflict reasons (a concurrent transaction on a hot counter),
+// and, when always is set, throttles every write.
+type conflictDB struct {
+	store.DB
+	conflicts atomic.Int64
+	always    bool
+}
+
+func (c *conflictDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if c.always {
+		return nil, &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException", Message: "throttled"}
+	}
+	if c.conflicts.Add(-1) >= 0 {
+		reasons := make([]types.CancellationReason, len(in.TransactItems))
+		for i, ti := range in.TransactItems {
+			reasons[i].Code = ptr("None")
+			if ti.Update != nil {
+				reasons[i] = types.CancellationReason{Code: ptr("TransactionConflict"), Message: ptr("Transaction is ongoing for the item")}
+			}
+		}
+		return nil, &types.TransactionCanceledException{Message: ptr("Transaction cancelled"), CancellationReasons: reasons}
+	}
+	return c.DB.TransactWriteItems(ctx, in, opts...)
+}
+
+func (c *conflictDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	if c.always {
+		return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "throttled"}
+	}
+	return c.DB.BatchWriteItem(ctx, in, opts...)
+}
+
+func testConflicts(t *testing.T, b sinkBackend) {
+	t.Run("conflicts", func(t *testing.T) {
+		cdb := &conflictDB{}
+		cdb.conflicts.Store(3)
+		sink, in := b.open(t, func(db store.DB) store.DB { cdb.DB = db; return cdb })
+		msgs, ex := mixedBatch(t, "k", 20, 10, 0)
+		resp, st := newWriter(sink).HandleStats(context.Background(), events.SQSEvent{Records: msgs})
+		if len(resp.BatchItemFailures) > 0 || st.Written != 30 {
+			t.Fatalf("failures %v, stats %+v", failedIDs(resp), st)
+		}
+		ex.check(t, in)
+	})
+	t.Run("throttled until giving up", func(t *testing.T) {
+		sink, in := b.open(t, func(db store.DB) store.DB { return &conflictDB{DB: db, always: true} })
+		msgs, _ := mixedBatch(t, "g", 3, 2, 2)
+		resp, st := newWriter(sink).HandleStats(context.Background(), events.SQSEvent{Records: msgs})
+		if len(resp.BatchItemFailures) != 7 || st.Failed != 7 {
+			t.Errorf("failures %v, stats %+v: want all 7 reported", failedIDs(resp), st)
+		}
+		if got := in.counter(t, total, "amount"); got != 0 {
+			t.Errorf("TOTAL amount = %d after failed writes", got)
+		}
+	})
 }
