@@ -19,8 +19,11 @@ import (
 
 // Handler is a Lambda SQS handler: the writer function's handler runs
 // unchanged under lambda.Start and under a Poller. It returns the ids
-// (MessageId) of the records that failed in BatchItemFailures; an error (or
-// a panic) fails the whole batch.
+// (MessageId) of the records that failed in BatchItemFailures; every other
+// record is deleted. An error, a panic, or an empty or unknown item
+// identifier fails the whole batch (nothing is deleted). As on Lambda, a
+// FIFO handler must report a failed record and every later record of the
+// same message group, or the group's order breaks.
 type Handler func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error)
 
 // PollerOptions configures a Poller like a Lambda SQS event source mapping.
@@ -183,7 +186,9 @@ func (p *Poller) Stats() PollerStats {
 
 // Run polls until ctx is cancelled, then stops receiving, lets the
 // batches in hand finish (handlers and deletes run on a context that is
-// not cancelled with ctx) and returns nil.
+// not cancelled with ctx) and returns nil. Call it once. Against SQS, a
+// long poll cut short by the cancellation may leave messages invisible
+// until their visibility timeout; they are redelivered, not lost.
 func (p *Poller) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for range p.opts.MaxConcurrency {
