@@ -53,3 +53,21 @@ func (l *Limiter) Served() int64 { return l.served.Load() }
 
 // InFlight is the number of requests being served now.
 func (l *Limiter) InFlight() int { return len(l.slots) }
+
+// MaxRequestBytes is Lambda's limit on a synchronous invocation's payload
+// (6 MB): a Function URL or HTTP API refuses larger requests with 413
+// before the function runs.
+const MaxRequestBytes = 6 << 20
+
+// payloadLimit answers 413 for request bodies Lambda would refuse.
+func payloadLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxRequestBytes {
+			httpapi.WriteProblem(w, r, httpapi.NewProblem(http.StatusRequestEntityTooLarge, httpapi.TypeBodyTooLarge,
+				fmt.Sprintf("the request exceeds Lambda's %d-byte invocation payload limit", MaxRequestBytes)))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
+		next.ServeHTTP(w, r)
+	})
+}

@@ -102,6 +102,12 @@ func TestSiteLikeTheEdge(t *testing.T) {
 			}
 		})
 	}
+	t.Run("request over Lambda's payload limit", func(t *testing.T) {
+		res, body := do(t, "POST", s.URL()+"/api/writes", "application/json", strings.Repeat(" ", local.MaxRequestBytes+1))
+		if res.StatusCode != 413 || !strings.Contains(string(body), httpapi.TypeBodyTooLarge) {
+			t.Fatalf("got %d %s, want a 413 problem", res.StatusCode, body)
+		}
+	})
 	t.Run("conditional GET", func(t *testing.T) {
 		res, _ := do(t, "GET", s.URL()+"/", "", "")
 		etag := res.Header.Get("ETag")

@@ -222,7 +222,7 @@ func (s *Stack) handler(deps Deps) (http.Handler, error) {
 			return nil, fmt.Errorf("api: %w", err)
 		}
 		s.limiter = NewLimiter(s.app.reserved())
-		mux.Handle(rules.APIPrefix, s.limiter.Limit(httpapi.Wrap(api, deps.Log)))
+		mux.Handle(rules.APIPrefix, payloadLimit(s.limiter.Limit(httpapi.Wrap(api, deps.Log))))
 	} else {
 		mux.Handle(rules.APIPrefix, httpapi.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteProblem(w, r, httpapi.NewProblem(http.StatusNotFound, httpapi.TypeNotFound, "this app has no API"))
