@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -277,7 +278,7 @@ func (e *Embedded) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatc
 		}
 		rd, id, seq := e.admit(q, &reqs[i])
 		res[i] = sent{id, seq}
-		if rd != nil && (len(rounds) == 0 || rounds[len(rounds)-1] != rd) {
+		if rd != nil && !slices.Contains(rounds, rd) {
 			rounds = append(rounds, rd)
 			e.join(rd)
 		}
