@@ -77,7 +77,9 @@ func TestContract(t *testing.T) {
 			t.Run("BatchGetItem", func(t *testing.T) { testBatchGet(t, db, admin) })
 			t.Run("TransactWriteItems", func(t *testing.T) { testTransact(t, db, admin) })
 			t.Run("Query", func(t *testing.T) { testQuery(t, db, admin) })
+			t.Run("ReadAndReturnOptions", func(t *testing.T) { testReadOptions(t, db, admin) })
 			t.Run("MissingTable", func(t *testing.T) { testMissingTable(t, db) })
+			t.Run("DeleteTable", func(t *testing.T) { testDeleteTable(t, db, admin) })
 		})
 	}
 }
@@ -584,5 +586,59 @@ func testMissingTable(t *testing.T, db store.DB) {
 	var rnf *types.ResourceNotFoundException
 	if !errors.As(err, &rnf) {
 		t.Errorf("err = %v, want ResourceNotFoundException", err)
+	}
+}
+
+func testReadOptions(t *testing.T, db store.DB, admin store.Admin) {
+	ctx := context.Background()
+	table := newTable(t, admin)
+	put := func(v string) *dynamodb.PutItemOutput {
+		out, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: itemWith("R", "R", "a", s(v), "b", n("2")),
+			ReturnValues: types.ReturnValueAllOld})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if out := put("one"); len(out.Attributes) != 0 {
+		t.Errorf("ALL_OLD of a new item = %v, want none", out.Attributes)
+	}
+	if out := put("two"); out.Attributes["a"].(*types.AttributeValueMemberS).Value != "one" {
+		t.Errorf("ALL_OLD = %v, want the first version", out.Attributes)
+	}
+	g, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key("R", "R"),
+		ProjectionExpression: aws.String("#a, sk"), ExpressionAttributeNames: map[string]string{"#a": "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Item) != 2 || g.Item["a"] == nil || g.Item["sk"] == nil {
+		t.Errorf("projected item = %v, want a and sk", g.Item)
+	}
+	q, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, KeyConditionExpression: aws.String("pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("R")}, Select: types.SelectCount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Count != 1 || len(q.Items) != 0 {
+		t.Errorf("Select COUNT: Count=%d Items=%d, want 1 and none", q.Count, len(q.Items))
+	}
+}
+
+func testDeleteTable(t *testing.T, db store.DB, admin store.Admin) {
+	ctx := context.Background()
+	table := newTable(t, admin)
+	if _, err := admin.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: &table}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: key("a", "b")})
+	var rnf *types.ResourceNotFoundException
+	if !errors.As(err, &rnf) {
+		t.Errorf("put into a deleted table: err = %v, want ResourceNotFoundException", err)
+	}
+	if err := store.EnsureTable(ctx, admin, table, "pk", "sk"); err != nil {
+		t.Fatalf("recreate: %v", err)
+	}
+	if get(t, db, table, "a", "b") != nil {
+		t.Error("recreated table is not empty")
 	}
 }
