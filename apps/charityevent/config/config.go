@@ -96,9 +96,9 @@ type Donations struct {
 
 // Charity is one charity listeners can support.
 type Charity struct {
-	ID   string `yaml:"id"`
-	Name string `yaml:"name"`
-	URL  string `yaml:"url"`
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name"`
+	URL  string `yaml:"url" json:"url,omitempty"`
 }
 
 // Duration is a time.Duration written as "15s", "20ms" in YAML.

@@ -52,7 +52,7 @@
   }
   function refreshTotals() {
     return api("GET", "/api/totals").then(function (t) {
-      text($("total"), money(t.totalCents)); text($("count"), String(t.count)); text($("paid"), money(t.paidCents || 0));
+      text($("total"), money(t.totalCents)); text($("count"), String(t.count)); text($("count-label"), t.count === 1 ? "donation" : "donations"); text($("paid"), money(t.paidCents || 0));
       var ol = $("leaderboard"); ol.innerHTML = "";
       t.charities.forEach(function (c) {
         var li = document.createElement("li"); var n = document.createElement("span"); var a = document.createElement("span");
@@ -103,7 +103,7 @@
     send(0).then(function (res) {
       text(status, "Thank you! Your pledge " + res.id + " of " + money(cents) + " is in.");
       $("donation-form").reset();
-      setTimeout(refreshTotals, 800); setTimeout(refreshSongs, 800);
+      setTimeout(refreshTotals, 800); setTimeout(refreshSongs, 1500);
     }).catch(function (e) { status.className = "err"; text(status, "Not sent: " + e.message); })
       .then(function () { $("donate-button").disabled = false; });
   }
@@ -123,6 +123,6 @@
     });
     loadSettings().then(function () { refreshTotals(); refreshSongs(); });
     setInterval(refreshTotals, 3000);
-    setInterval(refreshSongs, 15000);
+    setInterval(refreshSongs, 5000);
   });
 })();
