@@ -18,7 +18,7 @@ OUT := $(ROOT)/cdk.out
 EXAMPLES := $(patsubst examples/%/main.go,%,$(wildcard examples/*/main.go))
 CAMPAIGNS := $(patsubst campaigns/%.yaml,%,$(wildcard campaigns/*.yaml))
 
-.PHONY: setup build test lint synth validate local loadtest demo generate clean bootstrap-sizes
+.PHONY: setup build test lint synth validate local loadtest plan demo generate clean
 
 setup:
 	@bash scripts/setup.sh
@@ -50,7 +50,22 @@ synth: setup
 validate: synth
 	$(GO) run ./cmd/campaignkit validate $(OUT)/*/
 
+# local: the reference campaign on http://127.0.0.1:8080 (Ctrl-C drains and stops).
+local: setup
+	$(GO) run ./cmd/campaignkit local -data .local/charityevent charityevent
+
+# loadtest: the charity-event scenario against a running `make local`.
+loadtest: setup
+	$(GO) run ./cmd/campaignkit loadtest run -scenario loadtests/scenarios/charityevent.yaml -local -data-dir .local/charityevent
+
+# plan: can the bundled campaign's synthesized stack carry its target?
+plan: synth
+	$(GO) run ./cmd/campaignkit loadtest plan -scenario loadtests/scenarios/charityevent.yaml -cdk-out $(OUT)/campaign-charity-week
+
+# demo: synthesize and validate everything, then run the charity event
+# locally under a short load with reconciliation (scripts/demo.sh).
 demo: validate
+	@bash scripts/demo.sh
 
 clean:
 	rm -rf $(OUT) .build
