@@ -108,6 +108,14 @@ func (s *DynamoSink) Write(ctx context.Context, recs []Record) []Result {
 			continue
 		}
 		if len(r.Adds) > 0 {
+			if n := s.itemsNeeded(r); n > maxTransact {
+				res[i] = Result{Outcome: Failed, Err: fmt.Errorf("record %s needs %d transaction items, DynamoDB allows %d", r.IdempotencyKey, n, maxTransact)}
+				continue
+			}
+			if n := recordSize(r); n > maxTransactBytes {
+				res[i] = Result{Outcome: Failed, Err: fmt.Errorf("record %s is about %d bytes, more than a transaction carries", r.IdempotencyKey, n)}
+				continue
+			}
 			counted = append(counted, i)
 		} else {
 			plain = append(plain, i)
@@ -116,6 +124,15 @@ func (s *DynamoSink) Write(ctx context.Context, recs []Record) []Result {
 	s.writeTransactions(ctx, recs, s.byCounterKeys(recs, counted), res)
 	s.writeBatches(ctx, recs, plain, res)
 	return res
+}
+
+// itemsNeeded counts the transaction items a counted record needs alone.
+func (s *DynamoSink) itemsNeeded(r Record) int {
+	keys := map[Key]bool{}
+	for _, a := range r.Adds {
+		keys[a.Key] = true
+	}
+	return len(s.ownKeys(r)) + len(keys)
 }
 
 // byCounterKeys orders counted records by the counter keys they touch, so
@@ -490,6 +507,12 @@ func (s *DynamoSink) runTx(ctx context.Context, recs []Record, t *tx, res []Resu
 	}
 	var tce *types.TransactionCanceledException
 	switch {
+	case ctx.Err() != nil:
+		// Out of time: nothing more can be tried in this invocation.
+		for _, i := range t.recs {
+			res[i] = Result{Outcome: Failed, Err: fmt.Errorf("transact write: %w", err)}
+		}
+		return txOutcome{err: err}
 	case errors.As(err, &tce) && len(tce.CancellationReasons) == len(t.items):
 		return s.settle(recs, t, tce, res, err)
 	case errors.As(err, &tce) || retryable(err):
@@ -632,6 +655,9 @@ func (s *DynamoSink) batchGroup(ctx context.Context, group []putOwner) []putFail
 		})
 		if err != nil {
 			lastErr = err
+			if ctx.Err() != nil {
+				break
+			}
 			if retryable(err) {
 				continue
 			}

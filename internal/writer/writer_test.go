@@ -207,3 +207,23 @@ func TestMarkerTTL(t *testing.T) {
 		t.Error("a MARKER_TTL shorter than SQS retention was accepted")
 	}
 }
+
+// A record that cannot fit in one transaction fails alone, up front.
+func TestDynamoRecordTooBigForATransaction(t *testing.T) {
+	db := openCounting(t)
+	sink := writer.NewDynamoSink(db, writer.DynamoConfig{Table: "bench"})
+	big := writer.Record{IdempotencyKey: "big"}
+	for i := 0; i < 100; i++ {
+		big.Adds = append(big.Adds, writer.Add{Key: writer.Key{PK: fmt.Sprint("K", i), SK: "S"}, Attr: "n", Delta: 1})
+	}
+	res := sink.Write(context.Background(), []writer.Record{big, vote("1", "a")})
+	if res[0].Outcome != writer.Failed || !strings.Contains(fmt.Sprint(res[0].Err), "101 transaction items") {
+		t.Errorf("big record: %+v", res[0])
+	}
+	if res[1].Outcome != writer.Written {
+		t.Errorf("vote: %+v", res[1])
+	}
+	if db.transacts.Load() != 1 {
+		t.Errorf("%d transactions, want 1 (the big record is never sent)", db.transacts.Load())
+	}
+}
