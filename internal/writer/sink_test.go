@@ -143,6 +143,9 @@ func TestSinkContract(t *testing.T) {
 			t.Run("PoisonRecordsFailAlone", func(t *testing.T) { testPoison(t, b) })
 			t.Run("ConcurrentBatches", func(t *testing.T) { testConcurrent(t, b) })
 			t.Run("LargeBatchSpansTransactions", func(t *testing.T) { testLarge(t, b) })
+			if !b.dynamo {
+				t.Run("RejectedRecordFailsAlone", func(t *testing.T) { testPostgresRejects(t, b) })
+			}
 			if b.dynamo {
 				t.Run("UnprocessedItemsRetried", func(t *testing.T) { testUnprocessed(t, b) })
 				t.Run("SinkErrorsFailOnlyTheirRecords", func(t *testing.T) { testSinkErrors(t, b) })
@@ -522,4 +525,29 @@ func testConflicts(t *testing.T, b sinkBackend) {
 			t.Errorf("TOTAL amount = %d after failed writes", got)
 		}
 	})
+}
+
+// testPostgresRejects sends a donation PostgreSQL refuses (jsonb cannot
+// hold U+0000): the batch transaction fails, the records are retried one
+// per transaction, and only that donation fails.
+func testPostgresRejects(t *testing.T, b sinkBackend) {
+	sink, in := b.open(t, nil)
+	msgs, _ := mixedBatch(t, "x", 6, 3, 2)
+	bad := donation("x-bad", "c0", 999)
+	bad.Puts[0]["note"] = sv("nul\x00byte")
+	msgs = append(msgs, message(t, "x-bad", bad))
+	resp, st := newWriter(sink).HandleStats(context.Background(), events.SQSEvent{Records: msgs})
+	if got := failedIDs(resp); fmt.Sprint(got) != "[x-bad]" {
+		t.Errorf("BatchItemFailures = %v, want [x-bad]", got)
+	}
+	if st.Written != 11 {
+		t.Errorf("stats %+v", st)
+	}
+	var want int64
+	for i := 0; i < 6; i++ {
+		want += int64(100 + i)
+	}
+	if got := in.counter(t, total, "amount"); got != want {
+		t.Errorf("TOTAL amount = %d, want %d", got, want)
+	}
 }
