@@ -85,7 +85,9 @@ func TestInitTimeReport(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-60s %8s %10s %10s %6s\n", "bootstrap", "size MB", "init p50", "base p50", "ratio")
-	for _, entry := range lambdaEntries(t) {
+	// webEntry: a function built only on the runtime packages (lambdahttp,
+	// httpapi, obs), to show what they cost over the minimal baseline.
+	for _, entry := range append([]string{webEntry}, lambdaEntries(t)...) {
 		art, err := lambdart.Build(entry)
 		if err != nil {
 			fmt.Fprintf(&b, "%-60s build failed: %v\n", entry, strings.SplitN(err.Error(), "\n", 2)[0])
