@@ -35,6 +35,11 @@ type DynamoConfig struct {
 	// MarkerPrefix prefixes the partition key of the marker item written for
 	// records that have counter increments but no puts. Default "IDEMPOTENCY#".
 	MarkerPrefix string
+	// DedicatedMarkers gives every record with counters its own
+	// IDEMPOTENCY# marker item instead of using its first Put as the marker.
+	// Costs one more item per record; use it when a record's first Put may
+	// also be written by other records. Default false.
+	DedicatedMarkers bool
 	// MarkerTTL, when set, stamps marker items with an expiry (epoch
 	// seconds in TTLAttribute) so DynamoDB's TTL can delete them; enable TTL
 	// on that attribute. It must exceed the queue's retention (SQS allows
@@ -65,7 +70,9 @@ type DynamoConfig struct {
 // and as BatchWriteItem cannot tell, replays are reported Written.
 //
 // Contract for callers: the first Put of a record with Adds must have a key
-// derived from the record's idempotency key and written by no other record.
+// derived from the record's idempotency key and written by no other record
+// (set DedicatedMarkers otherwise): if another record created that item
+// first, this record would be taken for a replay and its counters skipped.
 type DynamoSink struct {
 	db  store.DB
 	cfg DynamoConfig
@@ -351,10 +358,16 @@ func valueSize(v types.AttributeValue) int {
 	return 1
 }
 
+// dedicatedMarker tells whether r gets an IDEMPOTENCY# marker item
+// rather than using its first put as the marker.
+func (s *DynamoSink) dedicatedMarker(r Record) bool {
+	return len(r.Puts) == 0 || s.cfg.DedicatedMarkers
+}
+
 // ownKeys lists the item keys a record writes itself (marker and puts).
 func (s *DynamoSink) ownKeys(r Record) []Key {
 	var ks []Key
-	if len(r.Puts) == 0 {
+	if s.dedicatedMarker(r) {
 		ks = append(ks, s.markerKey(r))
 	}
 	for _, it := range r.Puts {
@@ -380,14 +393,14 @@ func (s *DynamoSink) build(recs []Record, t *tx) {
 	for _, i := range t.recs {
 		r := recs[i]
 		puts := r.Puts
-		if len(puts) == 0 {
+		if s.dedicatedMarker(r) {
 			k := s.markerKey(r)
 			m := s.keyAV(k)
 			m["idempotencyKey"] = &types.AttributeValueMemberS{Value: r.IdempotencyKey}
 			if s.cfg.MarkerTTL > 0 {
 				m[s.cfg.TTLAttribute] = &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(s.cfg.MarkerTTL).Unix(), 10)}
 			}
-			puts = []Item{m}
+			puts = append([]Item{m}, puts...)
 		}
 		for j, it := range puts {
 			k, _ := ItemKey(it, s.cfg.PKName, s.cfg.SKName)

@@ -87,12 +87,12 @@ type sinkBackend struct {
 func sinkBackends() []sinkBackend {
 	return []sinkBackend{
 		{name: "dynamodb-embedded", dynamo: true, open: func(t testing.TB, wrap func(store.DB) store.DB, opts ...store.Option) (writer.Sink, inspector) {
-			e, err := store.OpenEmbedded(t.TempDir()+"/store.db", opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { e.Close() })
-			return dynamoSink(t, e, e, wrap)
+			e := openStore(t, opts...)
+			return dynamoSink(t, e, e, wrap, false)
+		}},
+		{name: "dynamodb-embedded-dedicated-markers", dynamo: true, open: func(t testing.TB, wrap func(store.DB) store.DB, opts ...store.Option) (writer.Sink, inspector) {
+			e := openStore(t, opts...)
+			return dynamoSink(t, e, e, wrap, true)
 		}},
 		{name: "dynamodb-moto", dynamo: true, workers: 1, open: func(t testing.TB, wrap func(store.DB) store.DB, _ ...store.Option) (writer.Sink, inspector) {
 			cfg, err := moto.AWSConfig(context.Background(), "eu-west-1")
@@ -100,7 +100,7 @@ func sinkBackends() []sinkBackend {
 				t.Fatal(err)
 			}
 			c := dynamodb.NewFromConfig(cfg)
-			return dynamoSink(t, c, c, wrap)
+			return dynamoSink(t, c, c, wrap, false)
 		}},
 		{name: "postgres", open: func(t testing.TB, _ func(store.DB) store.DB, _ ...store.Option) (writer.Sink, inspector) {
 			schema := uniqueName(t)
@@ -117,7 +117,16 @@ func sinkBackends() []sinkBackend {
 	}
 }
 
-func dynamoSink(t testing.TB, db store.DB, admin store.Admin, wrap func(store.DB) store.DB) (writer.Sink, inspector) {
+func openStore(t testing.TB, opts ...store.Option) *store.Embedded {
+	e, err := store.OpenEmbedded(t.TempDir()+"/store.db", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func dynamoSink(t testing.TB, db store.DB, admin store.Admin, wrap func(store.DB) store.DB, dedicated bool) (writer.Sink, inspector) {
 	table := uniqueName(t)
 	if err := store.EnsureTable(context.Background(), admin, table, "pk", "sk"); err != nil {
 		t.Fatal(err)
@@ -126,7 +135,7 @@ func dynamoSink(t testing.TB, db store.DB, admin store.Admin, wrap func(store.DB
 	if wrap != nil {
 		port = wrap(db)
 	}
-	return writer.NewDynamoSink(port, writer.DynamoConfig{Table: table, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}), dynamoInspector{db, table}
+	return writer.NewDynamoSink(port, writer.DynamoConfig{Table: table, DedicatedMarkers: dedicated, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}), dynamoInspector{db, table}
 }
 
 type dynamoInspector struct {

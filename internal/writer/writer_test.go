@@ -227,3 +227,39 @@ func TestDynamoRecordTooBigForATransaction(t *testing.T) {
 		t.Errorf("%d transactions, want 1 (the big record is never sent)", db.transacts.Load())
 	}
 }
+
+// The marker contract: by default a record's first Put is its marker, so
+// an item created earlier by another record makes it look applied;
+// DedicatedMarkers removes that dependency at the cost of one item.
+func TestFirstPutMarkerContract(t *testing.T) {
+	for _, c := range []struct {
+		dedicated bool
+		want      writer.Outcome
+		total     int64
+	}{{false, writer.Duplicate, 0}, {true, writer.Written, 100}} {
+		t.Run(fmt.Sprint("dedicated=", c.dedicated), func(t *testing.T) {
+			db := openCounting(t)
+			sink := writer.NewDynamoSink(db, writer.DynamoConfig{Table: "bench", DedicatedMarkers: c.dedicated})
+			other := writer.Record{IdempotencyKey: "import#1", Puts: []writer.Item{{"pk": sv("DONATION#z"), "sk": sv("DONATION")}}}
+			if res := sink.Write(context.Background(), []writer.Record{other}); res[0].Outcome != writer.Written {
+				t.Fatal(res[0])
+			}
+			res := sink.Write(context.Background(), []writer.Record{donation("z", "c", 100)})
+			if res[0].Outcome != c.want {
+				t.Errorf("outcome %v, want %v", res[0].Outcome, c.want)
+			}
+			out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("bench"),
+				Key: map[string]types.AttributeValue{"pk": sv("TOTAL"), "sk": sv("TOTAL")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got int64
+			if n, ok := out.Item["amount"].(*types.AttributeValueMemberN); ok {
+				got, _ = strconv.ParseInt(n.Value, 10, 64)
+			}
+			if got != c.total {
+				t.Errorf("TOTAL amount = %d, want %d", got, c.total)
+			}
+		})
+	}
+}
