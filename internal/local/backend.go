@@ -34,7 +34,8 @@ type backend struct {
 	sender   queue.Sender
 	receiver queue.Receiver
 	urls     map[string]string
-	where    []string // human description for the start-up output
+	embedded *queue.Embedded // nil in AWS mode
+	where    []string        // human description for the start-up output
 	close    func() error
 }
 
@@ -59,7 +60,7 @@ func openEmbedded(ctx context.Context, app App, dir string) (*backend, error) {
 			return nil, err
 		}
 	}
-	b := &backend{mode: ModeEmbedded, region: "local", db: s, sender: q, receiver: q, urls: map[string]string{},
+	b := &backend{mode: ModeEmbedded, region: "local", db: s, sender: q, receiver: q, urls: map[string]string{}, embedded: q,
 		where: []string{"queue " + qpath, "store " + spath}}
 	for _, c := range app.Queues {
 		b.urls[c.Name] = queue.EmbeddedURL(c.Name)

@@ -250,6 +250,15 @@ func (s *Stack) Mode() Mode { return s.be.mode }
 // Done delivers the server's error if it stops by itself.
 func (s *Stack) Done() <-chan error { return s.serveErr }
 
+// QueueStats returns the embedded queue's commit counters (false in AWS
+// mode): how many fsynced commits served how many operations and callers.
+func (s *Stack) QueueStats() (queue.EmbeddedStats, bool) {
+	if s.be.embedded == nil {
+		return queue.EmbeddedStats{}, false
+	}
+	return s.be.embedded.Stats(), true
+}
+
 // PollerStats returns each writer's poller counters, by writer name.
 func (s *Stack) PollerStats() map[string]queue.PollerStats {
 	out := map[string]queue.PollerStats{}

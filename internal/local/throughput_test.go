@@ -135,6 +135,10 @@ func TestLocalThroughputReport(t *testing.T) {
 	for _, d := range drain {
 		fmt.Fprintln(&b, d)
 	}
+	if qs, ok := s.QueueStats(); ok && qs.Commits > 0 {
+		fmt.Fprintf(&b, "embedded queue: %d fsynced commits, %.1f ops and %.1f callers per commit, %s mean commit (sends, receives and deletes share one committer)\n",
+			qs.Commits, float64(qs.Ops)/float64(qs.Commits), float64(qs.Callers)/float64(qs.Commits), (qs.CommitTime / time.Duration(qs.Commits)).Round(time.Microsecond))
+	}
 	t.Log("\n" + b.String())
 }
 
