@@ -75,7 +75,8 @@ func Handler(h http.Handler) func(context.Context, Request) (Response, error) {
 
 // NewRequest converts a payload format 2.0 event into an *http.Request as
 // net/http's server would build it (path-only URL, RequestURI, Host,
-// RemoteAddr, ContentLength).
+// RemoteAddr, ContentLength). A named HTTP API stage's path prefix
+// ("/prod/api/x") is removed, so handlers see "/api/x" behind any stage.
 func NewRequest(ctx context.Context, ev Request) (*http.Request, error) {
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
@@ -88,6 +89,13 @@ func NewRequest(ctx context.Context, ev Request) (*http.Request, error) {
 	target := ev.RawPath
 	if target == "" {
 		target = ev.RequestContext.HTTP.Path
+	}
+	// An HTTP API stage other than $default prefixes the path with its
+	// name; handlers route on the path the client meant.
+	if st := ev.RequestContext.Stage; st != "" && st != "$default" {
+		if rest, ok := strings.CutPrefix(target, "/"+st); ok && (rest == "" || rest[0] == '/') {
+			target = rest
+		}
 	}
 	if target == "" {
 		target = "/"

@@ -203,3 +203,25 @@ func TestColdStartOnlyOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestNamedStagePrefixIsStripped(t *testing.T) {
+	tests := []struct{ stage, rawPath, want string }{
+		{"$default", "/api/echo", "/api/echo"},
+		{"prod", "/prod/api/echo", "/api/echo"},
+		{"prod", "/prod", "/"},
+		{"prod", "/production/api", "/production/api"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stage+tc.rawPath, func(t *testing.T) {
+			ev := lambdahttp.Request{RawPath: tc.rawPath}
+			ev.RequestContext.Stage = tc.stage
+			req, err := lambdahttp.NewRequest(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if req.URL.Path != tc.want {
+				t.Fatalf("path = %q, want %q", req.URL.Path, tc.want)
+			}
+		})
+	}
+}
