@@ -16,12 +16,12 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/campaignkit/campaignkit/apps/charityevent/domain"
+	"github.com/campaignkit/campaignkit/internal/awsenv"
 	"github.com/campaignkit/campaignkit/internal/lambdahttp"
 	"github.com/campaignkit/campaignkit/internal/obs"
 	"github.com/campaignkit/campaignkit/internal/queue"
@@ -46,9 +46,9 @@ func setup(ctx context.Context, log *slog.Logger) (*domain.Service, error) {
 	if table == "" || queueURL == "" {
 		return nil, fmt.Errorf("TABLE_NAME and QUEUE_URL are required")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return nil, fmt.Errorf("aws config: %w", err)
 	}
 	opts := domain.Options{Table: table, Logger: log}
 	if arn := os.Getenv("PAYMENT_WEBHOOK_SECRET_ARN"); arn != "" {

@@ -14,10 +14,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/campaignkit/campaignkit/apps/charityevent/domain"
+	"github.com/campaignkit/campaignkit/internal/awsenv"
 	"github.com/campaignkit/campaignkit/internal/obs"
 	"github.com/campaignkit/campaignkit/internal/writer"
 )
@@ -37,9 +37,9 @@ func setup(ctx context.Context, log *slog.Logger) (*writer.Writer, error) {
 	if table == "" {
 		return nil, fmt.Errorf("TABLE_NAME is required")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return nil, fmt.Errorf("aws config: %w", err)
 	}
 	sink := writer.NewDynamoSink(dynamodb.NewFromConfig(cfg), writer.DynamoConfig{Table: table, PKName: domain.PK, SKName: domain.SK})
 	return writer.New(writer.Config{Decode: domain.DecodeRecord, Sink: sink, Logger: log}), nil
