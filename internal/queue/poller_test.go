@@ -3,6 +3,8 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -299,7 +301,8 @@ func TestPollerRetriesTransientErrors(t *testing.T) {
 	p, stop := runPoller(t, f, url, func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		seen.Add(int32(len(ev.Records)))
 		return events.SQSEventResponse{}, nil
-	}, queue.PollerOptions{MaxConcurrency: 1, BatchSize: 3, BatchWindow: 100 * time.Millisecond, WaitTime: time.Second, ErrorBackoff: 10 * time.Millisecond})
+	}, queue.PollerOptions{MaxConcurrency: 1, BatchSize: 3, BatchWindow: 100 * time.Millisecond, WaitTime: time.Second, ErrorBackoff: 10 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	deadline := time.Now().Add(5 * time.Second)
 	for p.Stats().Deleted < 3 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
