@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/campaignkit/campaignkit/apps/charityevent/domain"
 	"github.com/campaignkit/campaignkit/constructs/scaledown/calendar"
 )
 
@@ -182,6 +183,17 @@ func (c *Campaign) defaults() {
 	if c.CostCenter == "" {
 		c.CostCenter = c.Name
 	}
+}
+
+// Settings returns the runtime subset of the campaign the handlers need
+// (passed to Lambda as CAMPAIGN_SETTINGS).
+func (c *Campaign) Settings() domain.Settings {
+	s := domain.Settings{Campaign: c.Name, Stage: c.Stage, Currency: c.Donations.Currency,
+		MinCents: c.Donations.MinCents, MaxCents: c.Donations.MaxCents}
+	for _, ch := range c.Charities {
+		s.Charities = append(s.Charities, domain.Charity{ID: ch.ID, Name: ch.Name, URL: ch.URL})
+	}
+	return s
 }
 
 // Production reports whether the stage keeps data (prod*).

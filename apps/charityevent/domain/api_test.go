@@ -12,13 +12,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/campaignkit/campaignkit/apps/charityevent/config"
 	"github.com/campaignkit/campaignkit/apps/charityevent/domain"
 	"github.com/campaignkit/campaignkit/internal/queue"
 )
 
 var settings = domain.Settings{Campaign: "charity-week", Stage: "test", Currency: "EUR", MinCents: 100, MaxCents: 1_000_000,
-	Charities: []config.Charity{{ID: "foodbanks", Name: "Food Banks"}, {ID: "shelters", Name: "Winter Shelters"}}}
+	Charities: []domain.Charity{{ID: "foodbanks", Name: "Food Banks"}, {ID: "shelters", Name: "Winter Shelters"}}}
 
 // recorder is a fake Enqueuer that keeps what was queued.
 type recorder struct {

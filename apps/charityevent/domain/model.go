@@ -15,8 +15,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/campaignkit/campaignkit/apps/charityevent/config"
 )
 
 // SettingsEnv is the environment variable carrying Settings as JSON on Lambda.
@@ -31,18 +29,19 @@ const (
 
 // Settings is the runtime subset of a campaign the handlers need.
 type Settings struct {
-	Campaign  string           `json:"campaign"`
-	Stage     string           `json:"stage"`
-	Currency  string           `json:"currency"`
-	MinCents  int64            `json:"minCents"`
-	MaxCents  int64            `json:"maxCents"`
-	Charities []config.Charity `json:"charities"`
+	Campaign  string    `json:"campaign"`
+	Stage     string    `json:"stage"`
+	Currency  string    `json:"currency"`
+	MinCents  int64     `json:"minCents"`
+	MaxCents  int64     `json:"maxCents"`
+	Charities []Charity `json:"charities"`
 }
 
-// SettingsFrom extracts the runtime settings from a campaign.
-func SettingsFrom(c *config.Campaign) Settings {
-	return Settings{Campaign: c.Name, Stage: c.Stage, Currency: c.Donations.Currency,
-		MinCents: c.Donations.MinCents, MaxCents: c.Donations.MaxCents, Charities: c.Charities}
+// Charity is one charity listeners can support.
+type Charity struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	URL  string `json:"url,omitempty"`
 }
 
 // SettingsFromEnv reads Settings from $CAMPAIGN_SETTINGS (set by the CDK app).
@@ -67,13 +66,13 @@ func (s Settings) JSON() string {
 	return string(b)
 }
 
-func (s Settings) charity(id string) (config.Charity, bool) {
+func (s Settings) charity(id string) (Charity, bool) {
 	for _, c := range s.Charities {
 		if c.ID == id {
 			return c, true
 		}
 	}
-	return config.Charity{}, false
+	return Charity{}, false
 }
 
 // DonationRequest is the body of POST /api/donations.

@@ -118,7 +118,7 @@ func New(app awscdk.App, props Props) *Campaign {
 	})
 	nag.Suppress(secret, nag.Rule{ID: "AwsSolutions-SMG4", Reason: "The webhook signing key is issued to the payment provider and rotated by re-keying it there and here together; an automatic rotation Lambda would silently break signature verification."})
 
-	settings := domain.SettingsFrom(c)
+	settings := c.Settings()
 	web := webtier.New(stack, jsii.String("Web"), &webtier.Props{
 		Entry:               jsii.String(APIEntry),
 		PeakConcurrentUsers: jsii.Number(float64(c.Capacity.PeakConcurrentUsers)),

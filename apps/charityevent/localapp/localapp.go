@@ -15,6 +15,7 @@ import (
 
 	"github.com/campaignkit/campaignkit/apps/charityevent/config"
 	"github.com/campaignkit/campaignkit/apps/charityevent/domain"
+	"github.com/campaignkit/campaignkit/apps/charityevent/records"
 	"github.com/campaignkit/campaignkit/apps/charityevent/site"
 	"github.com/campaignkit/campaignkit/internal/httpapi"
 	"github.com/campaignkit/campaignkit/internal/local"
@@ -65,7 +66,7 @@ func Settings(deps local.Deps) (domain.Settings, error) {
 	if err != nil {
 		return domain.Settings{}, fmt.Errorf("%w (run from the repository root or pass -campaign)", err)
 	}
-	return domain.SettingsFrom(c), nil
+	return c.Settings(), nil
 }
 
 func api(deps local.Deps) (http.Handler, error) {
@@ -118,6 +119,6 @@ func simulator(webhook http.Handler, v *domain.WebhookVerifier) http.Handler {
 
 func writerHandler(deps local.Deps) (queue.Handler, error) {
 	sink := writer.NewDynamoSink(deps.DB, writer.DynamoConfig{Table: Table, PKName: domain.PK, SKName: domain.SK})
-	w := writer.New(writer.Config{Decode: domain.DecodeRecord, Sink: sink, Logger: deps.Log})
+	w := writer.New(writer.Config{Decode: records.Decode, Sink: sink, Logger: deps.Log})
 	return w.Handle, nil
 }

@@ -69,7 +69,7 @@ func TestBootstrapsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"AWS_ENDPOINT_URL": moto.Endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-		"TABLE_NAME": "charity", "QUEUE_URL": *q.QueueUrl, domain.SettingsEnv: domain.SettingsFrom(c).JSON()}
+		"TABLE_NAME": "charity", "QUEUE_URL": *q.QueueUrl, domain.SettingsEnv: c.Settings().JSON()}
 
 	// The API: a donation is accepted (202) and queued; bad input is a 4xx problem.
 	api := lambdart.New(t, apiEntry, lambdart.Options{Env: env, MemoryMB: 512})

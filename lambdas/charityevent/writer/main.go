@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/campaignkit/campaignkit/apps/charityevent/domain"
+	"github.com/campaignkit/campaignkit/apps/charityevent/records"
 	"github.com/campaignkit/campaignkit/internal/awsenv"
 	"github.com/campaignkit/campaignkit/internal/obs"
 	"github.com/campaignkit/campaignkit/internal/writer"
@@ -42,5 +43,5 @@ func setup(ctx context.Context, log *slog.Logger) (*writer.Writer, error) {
 		return nil, fmt.Errorf("aws config: %w", err)
 	}
 	sink := writer.NewDynamoSink(dynamodb.NewFromConfig(cfg), writer.DynamoConfig{Table: table, PKName: domain.PK, SKName: domain.SK})
-	return writer.New(writer.Config{Decode: domain.DecodeRecord, Sink: sink, Logger: log}), nil
+	return writer.New(writer.Config{Decode: records.Decode, Sink: sink, Logger: log}), nil
 }
