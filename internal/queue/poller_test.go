@@ -56,7 +56,8 @@ func TestPollerFailedBatchIsRetried(t *testing.T) {
 				return events.SQSEventResponse{}, nil
 			}
 			// WHEN the poller runs
-			p, stop := runPoller(t, c, url, h, queue.PollerOptions{BatchSize: 3, BatchWindow: 200 * time.Millisecond, MaxConcurrency: 1, WaitTime: time.Second})
+			p, stop := runPoller(t, c, url, h, queue.PollerOptions{BatchSize: 3, BatchWindow: 200 * time.Millisecond, MaxConcurrency: 1, WaitTime: time.Second,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			// THEN all three come back, received a second time, and are then deleted
 			select {
 			case ev := <-second:
