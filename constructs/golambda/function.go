@@ -1,3 +1,11 @@
+// Package golambda builds Go Lambda functions during `cdk synth`: a
+// construct names a Go package, and synthesis compiles it (gobuild) into a
+// `bootstrap` for provided.al2023 (arm64 by default), zipped
+// deterministically and handed to CDK as an asset whose hash comes from the
+// source, not the binary.
+//
+// Pass fn.Function (the awslambda.Function), not the *Function wrapper, to
+// CDK APIs: the Go bindings cannot pass a struct that embeds a construct.
 package golambda
 
 import (
@@ -8,13 +16,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/campaignkit/campaignkit/constructs/golambda/gobuild"
 )
 
-// Code builds entry for Lambda (see Build) and returns it as Lambda code whose
+// Code builds entry for Lambda (see gobuild.Build) and returns it as Lambda code whose
 // asset hash is the source hash. It panics with the build error, as CDK
 // constructs do, so `cdk synth` stops with the compiler's message.
-func Code(entry string, opts BuildOptions) (awslambda.Code, *Artifact) {
-	art, err := Build(entry, opts)
+func Code(entry string, opts gobuild.Options) (awslambda.Code, *gobuild.Artifact) {
+	art, err := gobuild.Build(entry, opts)
 	if err != nil {
 		panic(err)
 	}
@@ -48,7 +58,7 @@ type FunctionProps struct {
 type Function struct {
 	awslambda.Function
 	// Artifact describes the build (hash, zip, bootstrap size).
-	Artifact *Artifact
+	Artifact *gobuild.Artifact
 }
 
 // Validate reports the first problem with the props.
@@ -78,7 +88,7 @@ func NewFunction(scope constructs.Construct, id *string, props *FunctionProps) *
 	if arch == nil {
 		arch = awslambda.Architecture_ARM_64()
 	}
-	opts := BuildOptions{GOARCH: *arch.Name()}
+	opts := gobuild.Options{GOARCH: *arch.Name()}
 	if opts.GOARCH == "x86_64" {
 		opts.GOARCH = "amd64"
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/campaignkit/campaignkit/constructs/golambda"
+	"github.com/campaignkit/campaignkit/constructs/golambda/gobuild"
 	"github.com/campaignkit/campaignkit/constructs/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/nag"
 )
@@ -31,7 +32,7 @@ type WebTier struct {
 	cfg        *config
 	capacity   Capacity
 	fn         awslambda.Function
-	artifact   *golambda.Artifact
+	artifact   *gobuild.Artifact
 	role       awsiam.Role
 	alias      awslambda.Alias
 	logs       awslogs.LogGroup
@@ -286,7 +287,7 @@ func (w *WebTier) buildDeployment() {
 func (w *WebTier) Function() awslambda.Function { return w.fn }
 
 // Artifact describes the built bootstrap (hash, zip, size).
-func (w *WebTier) Artifact() *golambda.Artifact { return w.artifact }
+func (w *WebTier) Artifact() *gobuild.Artifact { return w.artifact }
 
 // Alias returns the alias every front door targets.
 func (w *WebTier) Alias() awslambda.Alias { return w.alias }

@@ -7,14 +7,14 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/campaignkit/campaignkit/constructs/golambda"
+	"github.com/campaignkit/campaignkit/constructs/golambda/gobuild"
 )
 
 // Build compiles the Lambda main package entry (an import path such as
 // "github.com/campaignkit/campaignkit/lambdas/hello") for the host
 // architecture with the Lambda recipe, reusing golambda's source-hash cache.
-func Build(entry string) (*golambda.Artifact, error) {
-	art, err := golambda.Build(entry, golambda.BuildOptions{GOARCH: runtime.GOARCH})
+func Build(entry string) (*gobuild.Artifact, error) {
+	art, err := gobuild.Build(entry, gobuild.Options{GOARCH: runtime.GOARCH})
 	if err != nil {
 		return nil, fmt.Errorf("lambdart: build %s: %w", entry, err)
 	}

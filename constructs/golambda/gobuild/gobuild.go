@@ -1,8 +1,10 @@
-// Package golambda builds Go Lambda functions during `cdk synth`: a construct
-// names a Go package, and synthesis compiles it into a `bootstrap` for
-// provided.al2023 (arm64 by default), zips it deterministically and hands the
-// zip to CDK as an asset whose hash comes from the source, not the binary.
-package golambda
+// Package gobuild compiles a Go main package into a Lambda `bootstrap`
+// (provided.al2023, arm64 by default, CGO off, lambda.norpc, trimmed and
+// stripped), zips it deterministically and names it by a hash of its
+// source, not of the binary. It is CDK-free: golambda turns the zip into a
+// CDK asset, and runtime tests (lambdart) build host bootstraps with it
+// without linking the CDK.
+package gobuild
 
 import (
 	"archive/zip"
@@ -39,8 +41,8 @@ const CacheEnv = "CAMPAIGNKIT_BUILD_CACHE"
 // same binary always gives the same zip bytes.
 var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// BuildOptions tune one build. The zero value builds for Lambda arm64.
-type BuildOptions struct {
+// Options tune one build. The zero value builds for Lambda arm64.
+type Options struct {
 	// Dir is where the go command runs (the module that contains Entry).
 	// Default: the current working directory.
 	Dir string
@@ -69,7 +71,7 @@ type Artifact struct {
 }
 
 // ErrNotMain is returned when the entry is not a `package main`.
-var ErrNotMain = errors.New("golambda: entry is not a main package")
+var ErrNotMain = errors.New("gobuild: entry is not a main package")
 
 type listedPackage struct {
 	ImportPath string
@@ -99,9 +101,9 @@ var buildMu sync.Map // hash -> *sync.Mutex, serialises identical builds in one 
 // Build compiles entry (an import path or a ./relative directory) for Lambda
 // and returns its artifact, reusing a cached zip when the source hash is
 // unchanged.
-func Build(entry string, opts BuildOptions) (*Artifact, error) {
+func Build(entry string, opts Options) (*Artifact, error) {
 	if strings.TrimSpace(entry) == "" {
-		return nil, errors.New("golambda: Entry is empty; set it to the Go package of the handler, e.g. \"./lambdas/hello\"")
+		return nil, errors.New("gobuild: Entry is empty; set it to the Go package of the handler, e.g. \"./lambdas/hello\"")
 	}
 	goarch := opts.GOARCH
 	if goarch == "" {
@@ -145,11 +147,11 @@ func Build(entry string, opts BuildOptions) (*Artifact, error) {
 		}
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return nil, fmt.Errorf("golambda: create cache dir: %w", err)
+		return nil, fmt.Errorf("gobuild: create cache dir: %w", err)
 	}
 	tmp, err := os.MkdirTemp(cacheDir, "build-*")
 	if err != nil {
-		return nil, fmt.Errorf("golambda: temp dir: %w", err)
+		return nil, fmt.Errorf("gobuild: temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "bootstrap")
@@ -160,7 +162,7 @@ func Build(entry string, opts BuildOptions) (*Artifact, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("golambda: go build %s (GOOS=linux GOARCH=%s): %w\n%s", main.ImportPath, goarch, err, out.String())
+		return nil, fmt.Errorf("gobuild: go build %s (GOOS=linux GOARCH=%s): %w\n%s", main.ImportPath, goarch, err, out.String())
 	}
 	if err := writeZip(bin, filepath.Join(tmp, "bootstrap.zip")); err != nil {
 		return nil, err
@@ -168,12 +170,12 @@ func Build(entry string, opts BuildOptions) (*Artifact, error) {
 	// Publish atomically: a concurrent process either sees nothing or a whole dir.
 	if err := os.Rename(tmp, outDir); err != nil && !errors.Is(err, os.ErrExist) {
 		if _, statErr := os.Stat(art.ZipPath); statErr != nil {
-			return nil, fmt.Errorf("golambda: publish build: %w", err)
+			return nil, fmt.Errorf("gobuild: publish build: %w", err)
 		}
 	}
 	st, err := os.Stat(art.BinaryPath)
 	if err != nil {
-		return nil, fmt.Errorf("golambda: stat bootstrap: %w", err)
+		return nil, fmt.Errorf("gobuild: stat bootstrap: %w", err)
 	}
 	art.BinarySize = st.Size()
 	return art, nil
@@ -196,7 +198,7 @@ func goEnv(dir, key string) (string, error) {
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("golambda: go env %s: %w", key, err)
+		return "", fmt.Errorf("gobuild: go env %s: %w", key, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -209,7 +211,7 @@ func listDeps(entry, dir string, env []string) ([]listedPackage, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("golambda: go list %s: %w\n%s", entry, err, stderr.String())
+		return nil, fmt.Errorf("gobuild: go list %s: %w\n%s", entry, err, stderr.String())
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	var pkgs []listedPackage
@@ -218,15 +220,15 @@ func listDeps(entry, dir string, env []string) ([]listedPackage, error) {
 		if err := dec.Decode(&p); err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, fmt.Errorf("golambda: decode go list output: %w", err)
+			return nil, fmt.Errorf("gobuild: decode go list output: %w", err)
 		}
 		if p.Error != nil {
-			return nil, fmt.Errorf("golambda: package %s: %s", p.ImportPath, p.Error.Err)
+			return nil, fmt.Errorf("gobuild: package %s: %s", p.ImportPath, p.Error.Err)
 		}
 		pkgs = append(pkgs, p)
 	}
 	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("golambda: go list %s returned no packages", entry)
+		return nil, fmt.Errorf("gobuild: go list %s returned no packages", entry)
 	}
 	return pkgs, nil
 }
@@ -264,12 +266,12 @@ func sourceHash(pkgs []listedPackage, goVersion, goarch string) (string, error) 
 func hashFile(h io.Writer, dir, name string) error {
 	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
-		return fmt.Errorf("golambda: hash source: %w", err)
+		return fmt.Errorf("gobuild: hash source: %w", err)
 	}
 	defer f.Close()
 	fmt.Fprintf(h, "file\x00%s\x00", filepath.ToSlash(name))
 	if _, err := io.Copy(h, bufio.NewReader(f)); err != nil {
-		return fmt.Errorf("golambda: hash %s: %w", name, err)
+		return fmt.Errorf("gobuild: hash %s: %w", name, err)
 	}
 	_, err = h.Write([]byte{0})
 	return err
@@ -284,7 +286,7 @@ func cacheDir(override string) (string, error) {
 	}
 	base, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("golambda: no cache dir (set %s): %w", CacheEnv, err)
+		return "", fmt.Errorf("gobuild: no cache dir (set %s): %w", CacheEnv, err)
 	}
 	return filepath.Join(base, "campaignkit", "golambda"), nil
 }
@@ -294,11 +296,11 @@ func cacheDir(override string) (string, error) {
 func writeZip(bin, dst string) error {
 	data, err := os.ReadFile(bin)
 	if err != nil {
-		return fmt.Errorf("golambda: read bootstrap: %w", err)
+		return fmt.Errorf("gobuild: read bootstrap: %w", err)
 	}
 	f, err := os.Create(dst)
 	if err != nil {
-		return fmt.Errorf("golambda: create zip: %w", err)
+		return fmt.Errorf("gobuild: create zip: %w", err)
 	}
 	zw := zip.NewWriter(f)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
@@ -317,7 +319,7 @@ func writeZip(bin, dst string) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("golambda: write zip: %w", err)
+		return fmt.Errorf("gobuild: write zip: %w", err)
 	}
 	return nil
 }
