@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/campaignkit/campaignkit/internal/queue"
+	"github.com/campaignkit/campaignkit/internal/redrive"
 )
 
 // newQueues makes fresh, empty queues for one test and returns the client
@@ -603,10 +604,15 @@ func contractRedrive(t *testing.T, newQ newQueues) {
 					t.Fatal(err)
 				}
 			}
-			// WHEN they are redriven
-			n, err := queue.Redrive(context.Background(), c, urls[dlq], urls[src], 0)
-			if err != nil || n != 3 {
-				t.Fatalf("Redrive = %d, %v; want 3", n, err)
+			// WHEN they are redriven (campaignkit redrive's engine works on
+			// the embedded queue as on SQS)
+			rc, ok := c.(redrive.SQS)
+			if !ok {
+				t.Fatalf("%T lacks GetQueueAttributes", c)
+			}
+			res, err := redrive.Run(context.Background(), rc, redrive.Options{DLQ: urls[dlq], Target: urls[src]})
+			if err != nil || res.Moved != 3 {
+				t.Fatalf("redrive = %+v, %v; want 3 moved", res, err)
 			}
 			// THEN the source queue has them, in order for FIFO, with their attributes, and the DLQ is empty
 			got := receiveN(t, c, urls[src], 3, 10*time.Second)

@@ -37,6 +37,6 @@
 // a func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 // with Lambda's event source rules (batch size and window, maximum
 // concurrency, partial batch responses, whole-batch retry on error or
-// panic) until ctx is cancelled, then drains. Redrive moves dead-lettered
-// messages back.
+// panic) until ctx is cancelled, then drains. Dead-lettered messages go
+// back with internal/redrive (`campaignkit redrive`), on SQS and Embedded.
 package queue
