@@ -142,9 +142,18 @@ type DynamoDBSink struct {
 	WriteCapacity *float64
 	// ReadCapacity is the RCU with provisioned billing. Default: 5.
 	ReadCapacity *float64
+	// WarmWriteUnitsPerSecond pre-warms an on-demand table (WarmThroughput)
+	// so it takes this many write units per second from the first minute of
+	// the campaign instead of throttling while it splits: 4,000..40,000
+	// (above 40,000 raise the table quota first). Default: nil, a new
+	// table's 4,000.
+	WarmWriteUnitsPerSecond *float64
+	// WarmReadUnitsPerSecond pre-warms reads likewise: 12,000..40,000.
+	// Default: nil, a new table's 12,000.
+	WarmReadUnitsPerSecond *float64
 	// WriteBudget is the write units per second the writers may use.
-	// Default: WriteCapacity when provisioned, else 4,000 (what a new
-	// on-demand table absorbs warm).
+	// Default: WriteCapacity when provisioned, else WarmWriteUnitsPerSecond
+	// when given, else 4,000 (what a new on-demand table absorbs warm).
 	WriteBudget *float64
 	// RecordsPerSecondPerWriter is the records one writer invocation
 	// writes per second. Default: 500.
@@ -324,7 +333,16 @@ func (p *Props) resolve() (*resolved, error) {
 	// The sink's budget bounds how many writers may run at once.
 	perWriter := 1.0
 	if s := p.DynamoDB; s != nil && p.Aurora == nil {
-		r.writeBudget = num(s.WriteBudget, num(s.WriteCapacity, DefaultWriteBudget))
+		r.writeBudget = num(s.WriteBudget, num(s.WriteCapacity, num(s.WarmWriteUnitsPerSecond, DefaultWriteBudget)))
+		if w := s.WarmWriteUnitsPerSecond; w != nil && (*w < 4000 || *w > 40000) {
+			bad("DynamoDB.WarmWriteUnitsPerSecond (%g) must be within 4,000..40,000 (a new table is warm for 4,000; above 40,000 raise the table quota)", *w)
+		}
+		if rd := s.WarmReadUnitsPerSecond; rd != nil && (*rd < 12000 || *rd > 40000) {
+			bad("DynamoDB.WarmReadUnitsPerSecond (%g) must be within 12,000..40,000 (a new table is warm for 12,000; above 40,000 raise the table quota)", *rd)
+		}
+		if s.WriteCapacity != nil && (s.WarmWriteUnitsPerSecond != nil || s.WarmReadUnitsPerSecond != nil) {
+			bad("DynamoDB.WarmWriteUnitsPerSecond/WarmReadUnitsPerSecond apply to on-demand tables: drop them or WriteCapacity")
+		}
 		r.recordsPerWriter = num(s.RecordsPerSecondPerWriter, DefaultRecordsPerSecondPerWriter)
 		r.unitsPerRecord = num(s.WriteUnitsPerRecord, DefaultWriteUnitsPerRecord)
 		if r.writeBudget <= 0 {

@@ -360,6 +360,10 @@ func TestValidate(t *testing.T) {
 		want  string // substring of the one message; "" means valid
 	}{
 		{"dynamodb defaults", dynamo(), ""},
+		{"pre-warmed table", &queuedwriter.Props{DynamoDB: &queuedwriter.DynamoDBSink{WarmWriteUnitsPerSecond: jsii.Number(8000)}}, ""},
+		{"warm writes below a new table's", &queuedwriter.Props{DynamoDB: &queuedwriter.DynamoDBSink{WarmWriteUnitsPerSecond: jsii.Number(1000)}}, "WarmWriteUnitsPerSecond (1000) must be within 4,000..40,000"},
+		{"warm reads above the quota", &queuedwriter.Props{DynamoDB: &queuedwriter.DynamoDBSink{WarmReadUnitsPerSecond: jsii.Number(50000)}}, "WarmReadUnitsPerSecond (50000) must be within 12,000..40,000"},
+		{"warm on provisioned", &queuedwriter.Props{DynamoDB: &queuedwriter.DynamoDBSink{WriteCapacity: jsii.Number(100), WriteBudget: jsii.Number(100), WarmWriteUnitsPerSecond: jsii.Number(8000)}}, "apply to on-demand tables"},
 		{"aurora defaults", aurora(&queuedwriter.AuroraSink{}), ""},
 		{"no sink", &queuedwriter.Props{}, "no sink: set exactly one of DynamoDB or Aurora"},
 		{"both sinks", &queuedwriter.Props{DynamoDB: &queuedwriter.DynamoDBSink{}, Aurora: &queuedwriter.AuroraSink{}}, "both DynamoDB and Aurora are set"},

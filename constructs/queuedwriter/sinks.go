@@ -40,6 +40,12 @@ func (q *QueuedWriter) newTable(r *resolved) {
 		props.WriteCapacity = s.WriteCapacity
 		props.ReadCapacity = jsii.Number(num(s.ReadCapacity, 5))
 	}
+	if s.WarmWriteUnitsPerSecond != nil || s.WarmReadUnitsPerSecond != nil {
+		props.WarmThroughput = &awsdynamodb.WarmThroughput{
+			WriteUnitsPerSecond: jsii.Number(num(s.WarmWriteUnitsPerSecond, 4000)),
+			ReadUnitsPerSecond:  jsii.Number(num(s.WarmReadUnitsPerSecond, 12000)),
+		}
+	}
 	if s.EncryptionKey != nil {
 		props.Encryption = awsdynamodb.TableEncryption_CUSTOMER_MANAGED
 		props.EncryptionKey = s.EncryptionKey

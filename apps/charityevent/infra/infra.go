@@ -7,6 +7,7 @@ package infra
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -107,7 +108,12 @@ func New(app awscdk.App, props Props) *Campaign {
 		WriterEntry:    jsii.String(WriterEntry),
 		AlarmTopic:     out.Topic,
 		MaxConcurrency: jsii.Number(maxLevel(c, config.TargetWriter)),
-		DynamoDB:       &queuedwriter.DynamoDBSink{},
+		DynamoDB: &queuedwriter.DynamoDBSink{
+			// Pre-warm for the peak write rate: each accepted write costs two
+			// write units (item + transaction), with 20 % headroom, never
+			// below a new table's 4,000 (loadtest plan checks this).
+			WarmWriteUnitsPerSecond: jsii.Number(math.Max(4000, math.Ceil(c.Capacity.RequestsPerSecond()*c.Capacity.WriteShare*2*1.2))),
+		},
 	})
 
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("PaymentWebhookSecret"), &awssecretsmanager.SecretProps{

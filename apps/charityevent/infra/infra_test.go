@@ -118,6 +118,10 @@ func TestComposition(t *testing.T) {
 			}
 		}
 	}
+	// The table is pre-warmed for the peak write rate (33,333.3 rps × 10 % × 2 WRU × 1.2, rounded up).
+	tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+		"WarmThroughput": map[string]any{"WriteUnitsPerSecond": 8001, "ReadUnitsPerSecond": 12000},
+	})
 	// Production keeps its data; test does not.
 	prodTpl := cdktest.Template(prod.Stack)
 	prodTpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Retain"})
