@@ -52,11 +52,11 @@ validate: synth
 
 # local: the reference campaign on http://127.0.0.1:8080 (Ctrl-C drains and stops).
 local: setup
-	$(GO) run ./cmd/campaignkit local -data .local/charityevent charityevent
+	$(GO) run ./cmd/campaignkit local charityevent
 
 # loadtest: the charity-event scenario against a running `make local`.
 loadtest: setup
-	$(GO) run ./cmd/campaignkit loadtest run -scenario loadtests/scenarios/charityevent.yaml -local -data-dir .local/charityevent
+	$(GO) run ./cmd/campaignkit loadtest run -scenario loadtests/scenarios/charityevent.yaml -local
 
 # plan: can the bundled campaign's synthesized stack carry its target?
 plan: synth
