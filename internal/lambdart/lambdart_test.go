@@ -63,7 +63,11 @@ func TestHelloFidelity(t *testing.T) {
 		wantType string
 	}{
 		{name: "event that is not an object", res: res[2], wantType: "UnmarshalTypeError"},
-		{name: "handler error", res: res[3]},
+	}
+	// A body the client garbled is the client's error: a 400 problem, not a
+	// function error (which would be a 502 at the front door).
+	if resp, err := res[3].HTTP(); err != nil || resp.StatusCode != 400 {
+		t.Errorf("bad base64 body: %v %v, want a 400 response", resp, err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

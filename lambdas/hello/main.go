@@ -1,7 +1,7 @@
 // Command hello is the smallest campaignkit web-tier handler: a plain
 // net/http handler served on Lambda behind a Function URL or an HTTP API.
-// Both deliver the same payload format 2.0 event, so one buffered adapter
-// serves either front door. The webtier example deploys it; tests build it
+// Both deliver the same payload format 2.0 event, so lambdahttp's buffered
+// adapter serves either front door. The webtier example deploys it; tests build it
 // as a baseline.
 package main
 
@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/campaignkit/campaignkit/internal/lambdahttp"
 )
 
 func handler() http.Handler {
@@ -22,5 +22,5 @@ func handler() http.Handler {
 }
 
 func main() {
-	lambda.Start(wrap(handler()))
+	lambdahttp.Start(handler())
 }

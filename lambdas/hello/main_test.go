@@ -6,11 +6,14 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/campaignkit/campaignkit/internal/lambdahttp"
 )
 
 // The same event shape arrives from a Function URL and an HTTP API
 // (payload format 2.0); the buffered adapter must serve both.
-func TestWrapServesPayloadV2(t *testing.T) {
+func TestServesPayloadV2(t *testing.T) {
+	serve := lambdahttp.Handler(handler())
 	const functionURLEvent = `{"version":"2.0","rawPath":"/api/hello","rawQueryString":"a=1",
 	 "headers":{"host":"abc.lambda-url.eu-west-1.on.aws"},"cookies":["s=1"],
 	 "requestContext":{"http":{"method":"GET","path":"/api/hello","sourceIp":"203.0.113.7"}},"isBase64Encoded":false}`
@@ -18,7 +21,7 @@ func TestWrapServesPayloadV2(t *testing.T) {
 	if err := json.Unmarshal([]byte(functionURLEvent), &ev); err != nil {
 		t.Fatal(err)
 	}
-	res, err := wrap(handler())(context.Background(), ev)
+	res, err := serve(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,12 +35,12 @@ func TestWrapServesPayloadV2(t *testing.T) {
 
 	ev.RequestContext.HTTP.Method = "POST"
 	ev.Body, ev.IsBase64Encoded = "eyJ4IjoxfQ==", true
-	res, err = wrap(handler())(context.Background(), ev)
+	res, err = serve(context.Background(), ev)
 	if err != nil || res.StatusCode != 405 {
 		t.Fatalf("POST: %d %v, want 405", res.StatusCode, err)
 	}
 	ev.Body = "%%%"
-	if _, err := wrap(handler())(context.Background(), ev); err == nil {
-		t.Fatal("bad base64 accepted")
+	if res, err := serve(context.Background(), ev); err != nil || res.StatusCode != 400 {
+		t.Fatalf("bad base64: %d %v, want a 400 problem", res.StatusCode, err)
 	}
 }
