@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -175,7 +176,7 @@ func loadtestRun(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var rf runFlags
 	rf.bind(fs)
 	maxWorkers := fs.Uint64("max-workers", 5000, "most concurrent requests (Vegeta workers); beyond it the rate drops and the rate check fails")
-	conns := fs.Int("connections", 0, "connections per host (default max-workers)")
+	conns := fs.Int("connections", 0, "cap on connections per host (default none: max-workers bounds them)")
 	timeout := fs.Duration("timeout", 30*time.Second, "per-request timeout")
 	noReconcile := fs.Bool("no-reconcile", false, "skip the write reconciliation")
 	quiet := fs.Bool("quiet", false, "no progress lines")
@@ -194,10 +195,11 @@ func loadtestRun(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
 	prof := s.Profile(scale)
 	fmt.Fprintf(stdout, "loadtest %s → %s: %s, target %.1f rps (peak %.1f, scale %g), results in %s\n",
 		s.Name, base, prof.Duration, s.TargetRate()*scale, prof.PeakRate(), scale, out)
-	opts := []runner.Option{runner.WithScale(scale), runner.WithResults(f), runner.WithWorkers(10, *maxWorkers), runner.WithTimeout(*timeout)}
+	opts := []runner.Option{runner.WithScale(scale), runner.WithResults(bw), runner.WithWorkers(10, *maxWorkers), runner.WithTimeout(*timeout)}
 	if *conns > 0 {
 		opts = append(opts, runner.WithConnections(*conns))
 	}
@@ -210,6 +212,9 @@ func loadtestRun(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	o, err := runner.Run(ctx, s, base, opts...)
 	if err != nil {
 		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write results: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("close results: %w", err)

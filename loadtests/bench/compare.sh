@@ -19,6 +19,7 @@ cd "$(dirname "$0")/../.."
 RATES=${RATES:-"500 1000 2000 4000 6000 8000 10000 12000 14000 16000 20000"}
 DURATION=${DURATION:-10s}
 P99_MS=${P99_MS:-10}
+REPEAT=${REPEAT:-1}   # runs per tool and step; a step passes on a majority
 WORK=${WORK:-$(mktemp -d /tmp/lt-bench.XXXXXX)}
 LOCK=${TMPDIR:-/tmp}/campaignkit-loadtest.lock
 VEGETA=${VEGETA:-$WORK/vegeta}
@@ -76,25 +77,35 @@ ok() { # p99 success achieved rate
   awk -v p="$1" -v s="$2" -v a="$3" -v r="$4" -v lim="$P99_MS" 'BEGIN{exit !(p < lim && s >= 1 && a >= 0.95*r)}'
 }
 
+# A tool drops out after two failed steps in a row (one failure can be
+# machine noise on a shared host).
 declare -A best=([ours]=0 [vegeta]=0 [artillery]=0)
-declare -A alive=([ours]=1 [vegeta]=1 [artillery]=1)
-[ -n "${ARTILLERY:-}" ] || alive[artillery]=0
+declare -A fails=([ours]=0 [vegeta]=0 [artillery]=0)
+[ -n "${ARTILLERY:-}" ] || fails[artillery]=2
 printf "%-10s %8s %10s %9s %10s %s\n" tool rate p99_ms success achieved verdict
 for r in $RATES; do
-  for tool in ours vegeta artillery; do
-    [ "${alive[$tool]}" = 1 ] || continue
-    case $tool in
-      ours) read -r p s a < <(ours "$r") ;;
-      vegeta) read -r p s a < <(vegeta_cli "$r") ;;
-      artillery) read -r p s a < <(artillery_run "$r") ;;
-    esac
-    if ok "$p" "$s" "$a" "$r"; then v=sustained; best[$tool]=$r; else v=FAIL; alive[$tool]=0; fi
-    printf "%-10s %8s %10.2f %9.4f %10.1f %s\n" "$tool" "$r" "$p" "$s" "$a" "$v"
+  declare -A passes=([ours]=0 [vegeta]=0 [artillery]=0)
+  for ((k = 1; k <= REPEAT; k++)); do
+    for tool in ours vegeta artillery; do
+      [ "${fails[$tool]}" -lt 2 ] || continue
+      case $tool in
+        ours) read -r p s a < <(ours "$r") ;;
+        vegeta) read -r p s a < <(vegeta_cli "$r") ;;
+        artillery) read -r p s a < <(artillery_run "$r") ;;
+      esac
+      if ok "$p" "$s" "$a" "$r"; then v=ok; passes[$tool]=$((passes[$tool] + 1)); else v=miss; fi
+      printf "%-10s %8s %10.2f %9.4f %10.1f %s\n" "$tool" "$r" "$p" "$s" "$a" "$v"
+    done
   done
-  [ "${alive[ours]}${alive[vegeta]}${alive[artillery]}" = 000 ] && break
+  for tool in ours vegeta artillery; do
+    [ "${fails[$tool]}" -lt 2 ] || continue
+    if [ $((2 * passes[$tool])) -gt "$REPEAT" ]; then best[$tool]=$r; fails[$tool]=0; echo "  $tool sustains $r rps (${passes[$tool]}/$REPEAT)"
+    else fails[$tool]=$((fails[$tool] + 1)); echo "  $tool does not sustain $r rps (${passes[$tool]}/$REPEAT)"; fi
+  done
+  [ "${fails[ours]}${fails[vegeta]}${fails[artillery]}" = 222 ] && break
 done
 echo
-echo "max sustained rate (p99 < ${P99_MS} ms, 100% success, ≥95% of asked), ${DURATION} per step:"
+echo "max sustained rate (p99 < ${P99_MS} ms, 100% success, ≥95% of asked; highest passing step), ${DURATION} per step:"
 echo "  campaignkit runner: ${best[ours]} rps"
 echo "  vegeta attack CLI:  ${best[vegeta]} rps"
 awk -v o="${best[ours]}" -v v="${best[vegeta]}" 'BEGIN{ if (v > 0) printf "  ratio ours/vegeta: %.2f (goal ≥ 0.9)\n", o/v }'

@@ -7,6 +7,7 @@
 package distributed
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -123,8 +124,9 @@ func (w *Worker) Handle(ctx context.Context, j Job) (*WorkerResult, error) {
 	defer os.Remove(f.Name())
 	defer f.Close()
 	name := AttackName(j.RunID, j.Worker)
+	bw := bufio.NewWriterSize(f, 1<<20)
 	opts := append([]runner.Option{
-		runner.WithProfile(profile), runner.WithAttackName(name), runner.WithResults(f),
+		runner.WithProfile(profile), runner.WithAttackName(name), runner.WithResults(bw),
 		runner.WithReconcile(false), runner.WithTrackWrites(s.Reconcile != nil),
 	}, w.Opts...)
 	if j.MaxWorkers > 0 {
@@ -133,6 +135,9 @@ func (w *Worker) Handle(ctx context.Context, j Job) (*WorkerResult, error) {
 	out, err := runner.Run(ctx, s, j.Target, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("attack: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, fmt.Errorf("write results: %w", err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("rewind results: %w", err)

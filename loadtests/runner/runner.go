@@ -73,8 +73,10 @@ func WithWorkers(initial, maxWorkers uint64) Option {
 	return func(c *config) { c.workers, c.maxWorkers = initial, maxWorkers }
 }
 
-// WithConnections caps connections per host (idle and total). Default the
-// maximum number of workers (HTTP/1.1: one request per connection).
+// WithConnections caps connections per host (MaxConnsPerHost). Default no
+// cap of its own: with HTTP/1.1 each worker holds at most one connection, so
+// the maximum number of workers already bounds them (and the transport
+// skips per-host connection accounting, which costs at high rates).
 func WithConnections(n int) Option { return func(c *config) { c.connections = n } }
 
 // WithTimeout is the per-request timeout. Default 30 s.
@@ -115,9 +117,6 @@ func Run(ctx context.Context, s *scenario.Scenario, base string, opts ...Option)
 		lockPath: filepath.Join(os.TempDir(), "campaignkit-loadtest.lock")}
 	for _, o := range opts {
 		o(&c)
-	}
-	if c.connections == 0 {
-		c.connections = int(c.maxWorkers)
 	}
 	if (c.reconcile || c.track) && s.Reconcile == nil {
 		return nil, fmt.Errorf("reconcile: scenario %s has no reconcile section", s.Name)
@@ -224,8 +223,7 @@ func newClient(c config, rec *recorder) *http.Client {
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         dialer.DialContext,
-		MaxIdleConns:        c.connections,
-		MaxIdleConnsPerHost: c.connections,
+		MaxIdleConnsPerHost: int(min(c.maxWorkers, 10000)),
 		MaxConnsPerHost:     c.connections,
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,

@@ -113,6 +113,13 @@ func (s *Scenario) Targeter(base string, reconcile bool) (vegeta.Targeter, error
 		cum[i] = total
 	}
 	data := templateData{Vars: s.Vars}
+	// Paths without template actions are joined once, not per request.
+	static := make([]string, len(s.Requests))
+	for i, r := range s.Requests {
+		if !strings.Contains(r.Path, "{{") {
+			static[i] = prefix + r.Path
+		}
+	}
 	var amountField []string
 	var recName string
 	if reconcile && s.Reconcile != nil {
@@ -128,14 +135,20 @@ func (s *Scenario) Targeter(base string, reconcile bool) (vegeta.Targeter, error
 		r := &s.Requests[i]
 		buf := bufPool.Get().(*bytes.Buffer)
 		defer bufPool.Put(buf)
-		buf.Reset()
-		if err := r.path.Execute(buf, data); err != nil {
-			return fmt.Errorf("render %s path: %w", r.Name, err)
-		}
 		tgt.Method = r.Method
-		tgt.URL = prefix + buf.String()
+		if static[i] != "" {
+			tgt.URL = static[i]
+		} else {
+			buf.Reset()
+			if err := r.path.Execute(buf, data); err != nil {
+				return fmt.Errorf("render %s path: %w", r.Name, err)
+			}
+			tgt.URL = prefix + buf.String()
+		}
 		tgt.Body = nil
-		if r.Body != "" {
+		if r.Body != "" && !strings.Contains(r.Body, "{{") {
+			tgt.Body = []byte(r.Body)
+		} else if r.Body != "" {
 			buf.Reset()
 			if err := r.body.Execute(buf, data); err != nil {
 				return fmt.Errorf("render %s body: %w", r.Name, err)
