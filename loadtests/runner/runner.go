@@ -228,37 +228,65 @@ func newClient(c config, rec *recorder) *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
-	rec.next = tr
-	return &http.Client{Timeout: c.timeout, Transport: rec}
+	rec.next, rec.timeout = tr, c.timeout
+	// No Client.Timeout: for a RoundTripper that is not an *http.Transport
+	// the client would enforce it the legacy way, with a goroutine and a
+	// timer per request; the recorder applies it as a request context.
+	return &http.Client{Transport: rec}
 }
 
-// recorder strips scenario.ReconcileHeader from outgoing requests and
-// counts the accepted (2xx) ones and their amounts.
+// recorder strips scenario.ReconcileHeader from outgoing requests, counts
+// the accepted (2xx) ones and their amounts, and bounds each request by
+// timeout (until its body is closed).
 type recorder struct {
 	next                   http.RoundTripper
+	timeout                time.Duration
 	count, sum, unanswered atomic.Int64
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	cancel := context.CancelFunc(func() {})
+	if r.timeout > 0 {
+		var ctx context.Context
+		ctx, cancel = context.WithTimeout(req.Context(), r.timeout)
+		req = req.WithContext(ctx)
+	}
 	amt := req.Header.Get(scenario.ReconcileHeader)
-	if amt == "" {
-		return r.next.RoundTrip(req)
-	}
 	var n int64
-	if _, err := fmt.Sscan(amt, &n); err != nil {
-		return nil, fmt.Errorf("reconcile amount %q: %w", amt, err)
+	if amt != "" {
+		if _, err := fmt.Sscan(amt, &n); err != nil {
+			cancel()
+			return nil, fmt.Errorf("reconcile amount %q: %w", amt, err)
+		}
+		req.Header = req.Header.Clone()
+		req.Header.Del(scenario.ReconcileHeader)
 	}
-	out := req.Clone(req.Context())
-	out.Header.Del(scenario.ReconcileHeader)
-	resp, err := r.next.RoundTrip(out)
-	switch {
-	case err != nil:
-		r.unanswered.Add(1)
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	resp, err := r.next.RoundTrip(req)
+	if err != nil {
+		cancel()
+		if amt != "" {
+			r.unanswered.Add(1)
+		}
+		return nil, err
+	}
+	if amt != "" && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		r.count.Add(1)
 		r.sum.Add(n)
 	}
-	return resp, err
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelBody releases the request's timeout context once the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // lock takes an exclusive flock on path, waiting up to wait.

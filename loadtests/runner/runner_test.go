@@ -229,3 +229,23 @@ func TestResolveTarget(t *testing.T) {
 		})
 	}
 }
+
+func TestTimeoutBoundsEachRequest(t *testing.T) {
+	// GIVEN an API that answers in 1 s and a 100 ms request timeout
+	api := fakeapi.Start(fakeapi.Options{Latency: time.Second})
+	defer api.Close()
+	s := shortCharity(t, time.Second)
+	out, err := runner.Run(context.Background(), s, api.URL, runner.WithScale(0.001), runner.WithReconcile(false),
+		runner.WithTimeout(100*time.Millisecond), runner.WithLock(filepath.Join(os.TempDir(), "campaignkit-loadtest.lock"), lockWait))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// THEN every request fails at ~100 ms with a deadline error
+	sum := out.Summary
+	if sum.Requests == 0 || sum.Success != 0 || sum.Latencies.Max > 500*time.Millisecond {
+		t.Fatalf("requests %d, success %v, max latency %s", sum.Requests, sum.Success, sum.Latencies.Max)
+	}
+	if len(sum.Errors) == 0 || !strings.Contains(sum.Errors[0], "deadline exceeded") {
+		t.Errorf("errors = %v, want a deadline error", sum.Errors)
+	}
+}
