@@ -129,6 +129,7 @@ type runFlags struct {
 	scenario, url, outputs, output, dataDir, out string
 	local                                        bool
 	scale                                        float64
+	duration                                     time.Duration
 }
 
 func (r *runFlags) bind(fs *flag.FlagSet) {
@@ -140,12 +141,16 @@ func (r *runFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&r.dataDir, "data-dir", "", "local stack data dir (default .local/<app>)")
 	fs.Float64Var(&r.scale, "scale", 0, "rate scale factor (default 1, or localScale with -local)")
 	fs.StringVar(&r.out, "out", "", "output directory (default loadtest-out/<scenario>-<UTC time>)")
+	fs.DurationVar(&r.duration, "duration", 0, "compress (or stretch) the whole ramp into this duration, same shape (default the scenario's)")
 }
 
 func (r *runFlags) resolve(fs *flag.FlagSet) (*scenario.Scenario, string, float64, string, error) {
 	s, err := loadScenario(r.scenario)
 	if err != nil {
 		return nil, "", 0, "", err
+	}
+	if r.duration > 0 {
+		s = s.WithDuration(r.duration)
 	}
 	if r.url == "" && fs.NArg() > 0 {
 		r.url = fs.Arg(0)
@@ -323,7 +328,7 @@ func loadtestDistributed(ctx context.Context, args []string, stdout, stderr io.W
 		}
 	}
 	spec := distributed.Spec{StateMachineARN: *sm, Bucket: *bucket, Prefix: *prefix, Target: base, ScenarioYAML: yml, Scenario: s,
-		Scale: scale, Workers: *workers, RatePerWorker: *perWorker}
+		Scale: scale, Workers: *workers, RatePerWorker: *perWorker, Duration: rf.duration}
 	run, err := co.Start(ctx, spec)
 	if err != nil {
 		return err

@@ -59,6 +59,9 @@ type Spec struct {
 	MaxWorkersPerJob uint64
 	// StartDelay lets every worker start before the aligned StartAt. Default 20 s.
 	StartDelay time.Duration
+	// Duration, when set, is the duration Scenario was compressed to
+	// (scenario.WithDuration); workers apply it to ScenarioYAML too.
+	Duration time.Duration
 }
 
 // WorkerCount is the number of load generators the spec needs.
@@ -117,6 +120,7 @@ func (c *Coordinator) Start(ctx context.Context, spec Spec) (*Run, error) {
 	in := MapInput{Base: Job{
 		RunID: runID, Workers: n, Scenario: string(spec.ScenarioYAML), Scale: spec.Scale, Target: spec.Target,
 		Bucket: spec.Bucket, Prefix: spec.Prefix, StartAt: t.Add(spec.StartDelay), MaxWorkers: spec.MaxWorkersPerJob,
+		Duration: spec.Duration,
 	}}
 	for i := 0; i < n; i++ {
 		in.Workers = append(in.Workers, i)

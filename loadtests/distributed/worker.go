@@ -45,6 +45,9 @@ type Job struct {
 	StartAt time.Time `json:"startAt"`
 	// MaxWorkers bounds this worker's Vegeta workers (and connections).
 	MaxWorkers uint64 `json:"maxWorkers"`
+	// Duration compresses the scenario's ramp into this time (see
+	// scenario.WithDuration); zero keeps the scenario's own.
+	Duration time.Duration `json:"durationNs,omitempty"`
 }
 
 // WorkerResult is what a worker returns (its key in S3 and a few counts for
@@ -101,6 +104,9 @@ func (w *Worker) Handle(ctx context.Context, j Job) (*WorkerResult, error) {
 	s, err := scenario.Parse([]byte(j.Scenario))
 	if err != nil {
 		return nil, fmt.Errorf("%w: scenario: %v", ErrBadJob, err)
+	}
+	if j.Duration > 0 {
+		s = s.WithDuration(j.Duration)
 	}
 	if j.Scale == 0 {
 		j.Scale = 1

@@ -390,3 +390,22 @@ func (s *Scenario) Request(name string) (*Request, bool) {
 
 // File is the path the scenario was loaded from ("" when parsed).
 func (s *Scenario) File() string { return s.file }
+
+// WithDuration returns a copy of s whose whole ramp is compressed (or
+// stretched) into d: every phase keeps its share of the run, so a short
+// demo still climbs, peaks and spikes like the real scenario.
+func (s *Scenario) WithDuration(d time.Duration) *Scenario {
+	c := *s
+	if d <= 0 || s.Duration <= 0 {
+		return &c
+	}
+	f := float64(d) / float64(s.Duration)
+	scale := func(x time.Duration) time.Duration { return time.Duration(float64(x) * f) }
+	c.Duration = d
+	c.Ramp = make([]Phase, len(s.Ramp))
+	for i, p := range s.Ramp {
+		p.Duration, p.At, p.SpikeFor = scale(p.Duration), scale(p.At), scale(p.SpikeFor)
+		c.Ramp[i] = p
+	}
+	return &c
+}

@@ -235,3 +235,26 @@ requests:
 		t.Error("a URL without scheme was accepted")
 	}
 }
+
+func TestWithDurationKeepsTheShape(t *testing.T) {
+	s, err := scenario.Load(charity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := s.WithDuration(20 * time.Second)
+	full, p := s.Profile(1), short.Profile(1)
+	if p.Duration != 20*time.Second || s.Duration != 10*time.Minute {
+		t.Fatalf("durations: short %s, original %s", p.Duration, s.Duration)
+	}
+	// the same rate at the same fraction of the run: 30% (end of the ramp), 75% (in the spike)
+	for _, frac := range []float64{0.1, 0.3, 0.75, 0.95} {
+		a := full.Rate(time.Duration(frac * float64(full.Duration)))
+		b := p.Rate(time.Duration(frac * float64(p.Duration)))
+		if math.Abs(a-b) > a*0.02+1 {
+			t.Errorf("rate at %.0f%%: full %.0f, compressed %.0f", frac*100, a, b)
+		}
+	}
+	if math.Abs(p.PeakRate()-full.PeakRate()) > 1 {
+		t.Errorf("peak %v vs %v", p.PeakRate(), full.PeakRate())
+	}
+}
