@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -14,14 +15,22 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// AlarmTopic returns given when set, else creates an SNS topic encrypted with
-// the AWS managed SNS key and a policy that refuses non-TLS publishes.
+// AlarmTopic returns given when set, else creates an SNS topic encrypted
+// with a customer managed key (rotated yearly) and a policy that refuses
+// non-TLS publishes. The key is customer managed because CloudWatch alarms
+// cannot publish to a topic encrypted with the AWS managed aws/sns key: the
+// key policy must let cloudwatch.amazonaws.com use it.
 func AlarmTopic(scope constructs.Construct, id string, given awssns.ITopic) awssns.ITopic {
 	if given != nil {
 		return given
 	}
+	key := awskms.NewKey(scope, jsii.String(id+"Key"), &awskms.KeyProps{
+		Description:       jsii.String("encrypts the campaignkit alarm topic " + id),
+		EnableKeyRotation: jsii.Bool(true),
+	})
+	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil))
 	return awssns.NewTopic(scope, jsii.String(id), &awssns.TopicProps{
-		MasterKey:  awskms.Alias_FromAliasName(scope, jsii.String(id+"Key"), jsii.String("alias/aws/sns")),
+		MasterKey:  key,
 		EnforceSSL: jsii.Bool(true),
 	})
 }
