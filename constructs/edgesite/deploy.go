@@ -14,7 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/campaignkit/campaignkit/constructs/edgesite/edgerules"
-	"github.com/campaignkit/campaignkit/constructs/internal/ops"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // deploy uploads dir in three BucketDeployments, one per cache class, each

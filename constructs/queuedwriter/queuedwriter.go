@@ -17,7 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/campaignkit/campaignkit/constructs/golambda"
-	"github.com/campaignkit/campaignkit/constructs/internal/ops"
+	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/nag"
 )
 

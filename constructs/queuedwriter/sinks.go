@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/campaignkit/campaignkit/constructs/internal/ops"
+	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/nag"
 )
 

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/campaignkit/campaignkit/constructs/internal/ops"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // Alarms are the web tier's alarms; each notifies the alarm topic on ALARM

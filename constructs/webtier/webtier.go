@@ -20,7 +20,7 @@ import (
 
 	"github.com/campaignkit/campaignkit/constructs/golambda"
 	"github.com/campaignkit/campaignkit/constructs/golambda/gobuild"
-	"github.com/campaignkit/campaignkit/constructs/internal/ops"
+	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/nag"
 )
 

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/campaignkit/campaignkit/constructs/golambda"
 	"github.com/campaignkit/campaignkit/internal/nag"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // WorkerEntry is the worker Lambda's Go package.
@@ -107,7 +107,7 @@ func New(scope constructs.Construct, id *string, props *Props) *LoadGenerator {
 	maxWorkers := orDefault(p.MaxWorkers, 40)
 	c := constructs.NewConstruct(scope, id)
 	g := &LoadGenerator{construct: c}
-	g.topic = alarmTopic(c, p.AlarmTopic)
+	g.topic = ops.AlarmTopic(c, "AlarmTopic", p.AlarmTopic)
 
 	bp := &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
@@ -213,19 +213,6 @@ func New(scope constructs.Construct, id *string, props *Props) *LoadGenerator {
 		Value: g.bucket.BucketName(), Description: jsii.String("campaignkit loadtest distributed -bucket"),
 	})
 	return g
-}
-
-// alarmTopic mirrors constructs/internal/ops.AlarmTopic (not importable
-// from loadtests/): given, or an SNS topic encrypted with the AWS managed
-// key that refuses non-TLS publishes.
-func alarmTopic(scope constructs.Construct, given awssns.ITopic) awssns.ITopic {
-	if given != nil {
-		return given
-	}
-	return awssns.NewTopic(scope, jsii.String("AlarmTopic"), &awssns.TopicProps{
-		MasterKey:  awskms.Alias_FromAliasName(scope, jsii.String("AlarmTopicKey"), jsii.String("alias/aws/sns")),
-		EnforceSSL: jsii.Bool(true),
-	})
 }
 
 func orRetention(r awslogs.RetentionDays) awslogs.RetentionDays {

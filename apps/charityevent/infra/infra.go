@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -29,6 +27,7 @@ import (
 	"github.com/campaignkit/campaignkit/constructs/scaledown"
 	"github.com/campaignkit/campaignkit/constructs/webtier"
 	"github.com/campaignkit/campaignkit/internal/nag"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // Go main packages of the campaign's two functions.
@@ -206,18 +205,7 @@ func tag(scope constructs.IConstruct, c *config.Campaign) {
 }
 
 func alarmTopic(scope constructs.Construct, c *config.Campaign) awssns.ITopic {
-	// CloudWatch alarms can only publish to a topic whose KMS key lets
-	// cloudwatch.amazonaws.com use it, so the key is customer managed.
-	key := awskms.NewKey(scope, jsii.String("AlarmsKey"), &awskms.KeyProps{
-		Description:       jsii.String("encrypts the " + c.Name + " " + c.Stage + " alarm topic"),
-		EnableKeyRotation: jsii.Bool(true),
-	})
-	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil))
-	t := awssns.NewTopic(scope, jsii.String("Alarms"), &awssns.TopicProps{
-		DisplayName: jsii.String(c.Name + " " + c.Stage + " alarms"),
-		EnforceSSL:  jsii.Bool(true),
-		MasterKey:   key,
-	})
+	t := ops.AlarmTopic(scope, "Alarms", nil)
 	if c.AlarmEmail != "" {
 		// Undeliverable notifications (a bouncing mailbox) land here instead of vanishing.
 		dlq := awssqs.NewQueue(scope, jsii.String("AlarmEmailDLQ"), &awssqs.QueueProps{
