@@ -10,8 +10,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/nag"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // newWebACL creates the CLOUDFRONT-scope web ACL: AWS managed common and

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/campaignkit/campaignkit/constructs/golambda"
-	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/nag"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // Environment keys the construct sets on the writer (and, for producers,

@@ -18,9 +18,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/constructs/scaledown/calendar"
 	"github.com/campaignkit/campaignkit/internal/nag"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // Universal-target ARNs EventBridge Scheduler calls.

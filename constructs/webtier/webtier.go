@@ -20,8 +20,8 @@ import (
 
 	"github.com/campaignkit/campaignkit/constructs/golambda"
 	"github.com/campaignkit/campaignkit/constructs/golambda/gobuild"
-	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/nag"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // WebTier is a ScalableWebTier: a Go function, its alias, the front door on

@@ -6,8 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/campaignkit/campaignkit/internal/ops"
 	"github.com/campaignkit/campaignkit/internal/cdktest"
+	"github.com/campaignkit/campaignkit/internal/ops"
 )
 
 // GIVEN no topic WHEN AlarmTopic creates one THEN its key lets CloudWatch
