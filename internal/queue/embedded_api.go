@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -124,7 +125,7 @@ func prepareSend(cfg QueueConfig, r *sendReq, maxBytes int) error {
 		}
 		r.group = "" // fair queues: accepted, no ordering
 	}
-	r.id = newUUID()
+	r.id = uuid.NewString() // SQS message ids are UUIDs
 	rec, err := encodeRecord(recordMeta{ID: r.id, Group: r.group, Dedup: r.dedup, Sent: time.Now().UnixMilli(), Attrs: toRecordAttrs(r.attrs)}, r.body)
 	if err != nil {
 		return invalidParam("message attributes: %v", err)

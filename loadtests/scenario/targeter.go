@@ -2,8 +2,6 @@ package scenario
 
 import (
 	"bytes"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -15,6 +13,7 @@ import (
 	"sync/atomic"
 	"text/template"
 
+	"github.com/google/uuid"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -35,8 +34,8 @@ var seq atomic.Uint64
 //	json v            v as JSON (quotes and escapes strings)
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"uuid":           newUUID,
-		"idempotencyKey": newUUID,
+		"uuid":           uuid.NewString,
+		"idempotencyKey": uuid.NewString,
 		"randInt":        randInt,
 		"randChoice":     randChoice,
 		"seq":            func() uint64 { return seq.Add(1) },
@@ -45,24 +44,6 @@ func Funcs() template.FuncMap {
 			return string(b), err
 		},
 	}
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = crand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
 }
 
 func randInt(lo, hi int) (int, error) {
