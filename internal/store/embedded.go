@@ -453,7 +453,7 @@ func checkItem(s schema, it item) ([]byte, []byte, error) {
 			return nil, nil, err
 		}
 	}
-	if itemSize(it) > MaxItemSize {
+	if ItemSize(it) > MaxItemSize {
 		return nil, nil, validationf("Item size has exceeded the maximum allowed size")
 	}
 	enc, err := encodeItem(it)
@@ -713,7 +713,7 @@ func (pu *preparedUpdate) apply(old item) (item, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if itemSize(nw) > MaxItemSize {
+	if ItemSize(nw) > MaxItemSize {
 		return nil, nil, validationf("Item size to update has exceeded the maximum allowed size")
 	}
 	enc, err := encodeItem(nw)
@@ -1094,7 +1094,7 @@ func (e *Embedded) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...func
 					out.Items = append(out.Items, project(it, proj))
 				}
 			}
-			size += itemSize(it)
+			size += ItemSize(it)
 			if (limit > 0 && int(out.ScannedCount) >= limit) || size >= maxQueryPage {
 				if i < len(entries)-1 {
 					out.LastEvaluatedKey = s.keyOf(it)

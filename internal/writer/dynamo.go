@@ -306,57 +306,11 @@ func (t *tx) size() int {
 func recordSize(r Record) int {
 	n := 200 // marker and request overhead
 	for _, it := range r.Puts {
-		n += itemSize(it)
+		n += store.ItemSize(it)
 	}
 	return n + 100*len(r.Adds)
 }
 
-// itemSize approximates DynamoDB's item size (attribute names + values).
-func itemSize(it Item) int {
-	n := 0
-	for k, v := range it {
-		n += len(k) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch x := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(x.Value)
-	case *types.AttributeValueMemberN:
-		return len(x.Value)
-	case *types.AttributeValueMemberB:
-		return len(x.Value)
-	case *types.AttributeValueMemberM:
-		return itemSize(x.Value) + 3
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range x.Value {
-			n += valueSize(e) + 1
-		}
-		return n
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, e := range x.Value {
-			n += len(e)
-		}
-		return n
-	case *types.AttributeValueMemberNS:
-		n := 0
-		for _, e := range x.Value {
-			n += len(e)
-		}
-		return n
-	case *types.AttributeValueMemberBS:
-		n := 0
-		for _, e := range x.Value {
-			n += len(e)
-		}
-		return n
-	}
-	return 1
-}
 
 // dedicatedMarker tells whether r gets an IDEMPOTENCY# marker item
 // rather than using its first put as the marker.
