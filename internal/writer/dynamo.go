@@ -311,7 +311,6 @@ func recordSize(r Record) int {
 	return n + 100*len(r.Adds)
 }
 
-
 // dedicatedMarker tells whether r gets an IDEMPOTENCY# marker item
 // rather than using its first put as the marker.
 func (s *DynamoSink) dedicatedMarker(r Record) bool {
