@@ -248,8 +248,8 @@ func (c *Campaign) Validate() error {
 	if len(c.Donations.Currency) != 3 || strings.ToUpper(c.Donations.Currency) != c.Donations.Currency {
 		add("donations.currency %q: an ISO 4217 code such as EUR", c.Donations.Currency)
 	}
-	if len(c.Charities) == 0 {
-		add("charities: list at least one")
+	if len(c.Charities) == 0 || len(c.Charities) > 99 {
+		add("charities: list 1 to 99 (the live totals are read in one 100-key batch)")
 	}
 	seen := map[string]bool{}
 	for i, ch := range c.Charities {

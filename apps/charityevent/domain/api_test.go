@@ -35,9 +35,9 @@ func (r *recorder) Enqueue(_ context.Context, env queue.Envelope) (string, error
 // noReads fails any read: the write paths must not read.
 type noReads struct{ t *testing.T }
 
-func (n noReads) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	n.t.Error("unexpected GetItem")
-	return &dynamodb.GetItemOutput{}, nil
+func (n noReads) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	n.t.Error("unexpected BatchGetItem")
+	return &dynamodb.BatchGetItemOutput{}, nil
 }
 func (n noReads) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	n.t.Error("unexpected Query")

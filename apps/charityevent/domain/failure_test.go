@@ -1,11 +1,15 @@
 package domain_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/mock"
 
 	"github.com/campaignkit/campaignkit/apps/charityevent/domain"
@@ -18,7 +22,7 @@ func TestInfrastructureFailuresAreNotAcknowledged(t *testing.T) {
 	q := mocks.NewEnqueuer(t)
 	db := mocks.NewReader(t)
 	q.EXPECT().Enqueue(mock.Anything, mock.Anything).Return("", errors.New("sqs: throttled by secret-queue-name")).Once()
-	db.EXPECT().GetItem(mock.Anything, mock.Anything).Return(nil, errors.New("dynamodb: ProvisionedThroughputExceeded on secret-table")).Once()
+	db.EXPECT().BatchGetItem(mock.Anything, mock.Anything).Return(nil, errors.New("dynamodb: ProvisionedThroughputExceeded on secret-table")).Once()
 	svc, err := domain.NewService(settings, db, q, domain.Options{Table: "t"})
 	if err != nil {
 		t.Fatal(err)
@@ -35,5 +39,33 @@ func TestInfrastructureFailuresAreNotAcknowledged(t *testing.T) {
 		if b := w.Body.String(); strings.Contains(b, "secret") || !strings.Contains(b, "request_id") {
 			t.Fatalf("%s %s: problem leaks the cause or lacks the request id: %s", c.method, c.path, b)
 		}
+	}
+}
+
+// The live totals are one BatchGetItem; keys DynamoDB leaves unprocessed
+// are asked for again, and the leaderboard is sorted by amount.
+func TestTotalsRetryUnprocessedKeys(t *testing.T) {
+	item := func(pk string, cents int64) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "TOTAL"},
+			"pledgedCents": &types.AttributeValueMemberN{Value: strconv.FormatInt(cents, 10)}, "donations": &types.AttributeValueMemberN{Value: "1"}}
+	}
+	db := mocks.NewReader(t)
+	db.EXPECT().BatchGetItem(mock.Anything, mock.MatchedBy(func(in *dynamodb.BatchGetItemInput) bool { return len(in.RequestItems["t"].Keys) == 3 })).
+		Return(&dynamodb.BatchGetItemOutput{
+			Responses:       map[string][]map[string]types.AttributeValue{"t": {item("TOTAL", 700), item("CHARITY#foodbanks", 200)}},
+			UnprocessedKeys: map[string]types.KeysAndAttributes{"t": {Keys: []map[string]types.AttributeValue{{"pk": &types.AttributeValueMemberS{Value: "CHARITY#shelters"}}}}},
+		}, nil).Once()
+	db.EXPECT().BatchGetItem(mock.Anything, mock.MatchedBy(func(in *dynamodb.BatchGetItemInput) bool { return len(in.RequestItems["t"].Keys) == 1 })).
+		Return(&dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{"t": {item("CHARITY#shelters", 500)}}}, nil).Once()
+	svc, err := domain.NewService(settings, db, mocks.NewEnqueuer(t), domain.Options{Table: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot, err := svc.Totals(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot.TotalCents != 700 || len(tot.Charities) != 2 || tot.Charities[0].ID != "shelters" || tot.Charities[0].TotalCents != 500 || tot.Charities[1].TotalCents != 200 {
+		t.Fatalf("totals %+v", tot)
 	}
 }

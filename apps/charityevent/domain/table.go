@@ -51,7 +51,7 @@ func SongBucket(t time.Time) string { return "SONGS#" + t.UTC().Format(songsBuck
 // Reader is the read side of the store this package needs (DynamoDB SDK
 // signatures: *dynamodb.Client and the embedded store satisfy it).
 type Reader interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
@@ -113,23 +113,54 @@ func (s *Service) readTotals(ctx context.Context) (*Totals, error) {
 		return c.last, nil
 	}
 	t := &Totals{Campaign: s.settings.Campaign, Currency: s.settings.Currency, AsOf: now.UTC(), Charities: []CharityTotal{}}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(TotalKey, TotalKey)})
+	items, err := s.getCounters(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("get totals: %w", err)
+		return nil, err
 	}
-	t.TotalCents, t.Count = num(out.Item, AttrPledgedCents), num(out.Item, AttrDonations)
-	t.PaidCents, t.Participants = num(out.Item, AttrPaidCents), num(out.Item, AttrParticipants)
+	total := items[TotalKey]
+	t.TotalCents, t.Count = num(total, AttrPledgedCents), num(total, AttrDonations)
+	t.PaidCents, t.Participants = num(total, AttrPaidCents), num(total, AttrParticipants)
 	for _, ch := range s.settings.Charities {
-		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(CharityKey(ch.ID), TotalKey)})
-		if err != nil {
-			return nil, fmt.Errorf("get charity %s totals: %w", ch.ID, err)
-		}
+		it := items[CharityKey(ch.ID)]
 		t.Charities = append(t.Charities, CharityTotal{ID: ch.ID, Name: ch.Name,
-			TotalCents: num(out.Item, AttrPledgedCents), Count: num(out.Item, AttrDonations), PaidCents: num(out.Item, AttrPaidCents)})
+			TotalCents: num(it, AttrPledgedCents), Count: num(it, AttrDonations), PaidCents: num(it, AttrPaidCents)})
 	}
 	sortLeaderboard(t.Charities)
 	c.last, c.at = t, now
 	return t, nil
+}
+
+// getCounters reads the grand total and every charity's counters in one
+// BatchGetItem (at most 100 keys: config allows 99 charities), retrying
+// unprocessed keys briefly; the result is keyed by pk.
+func (s *Service) getCounters(ctx context.Context) (map[string]map[string]types.AttributeValue, error) {
+	keys := []map[string]types.AttributeValue{key(TotalKey, TotalKey)}
+	for _, ch := range s.settings.Charities {
+		keys = append(keys, key(CharityKey(ch.ID), TotalKey))
+	}
+	out := make(map[string]map[string]types.AttributeValue, len(keys))
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt == 4 {
+			return nil, fmt.Errorf("get totals: %d key(s) still unprocessed after %d attempts", len(req[s.table].Keys), attempt)
+		}
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+			}
+		}
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, fmt.Errorf("get totals: %w", err)
+		}
+		for _, it := range res.Responses[s.table] {
+			out[str(it, PK)] = it
+		}
+		req = res.UnprocessedKeys
+	}
+	return out, nil
 }
 
 func sortLeaderboard(rows []CharityTotal) {

@@ -23,8 +23,8 @@ func (_m *Reader) EXPECT() *Reader_Expecter {
 	return &Reader_Expecter{mock: &_m.Mock}
 }
 
-// GetItem provides a mock function with given fields: ctx, in, opts
-func (_m *Reader) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+// BatchGetItem provides a mock function with given fields: ctx, in, opts
+func (_m *Reader) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	_va := make([]interface{}, len(opts))
 	for _i := range opts {
 		_va[_i] = opts[_i]
@@ -35,23 +35,23 @@ func (_m *Reader) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts .
 	ret := _m.Called(_ca...)
 
 	if len(ret) == 0 {
-		panic("no return value specified for GetItem")
+		panic("no return value specified for BatchGetItem")
 	}
 
-	var r0 *dynamodb.GetItemOutput
+	var r0 *dynamodb.BatchGetItemOutput
 	var r1 error
-	if rf, ok := ret.Get(0).(func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)); ok {
+	if rf, ok := ret.Get(0).(func(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)); ok {
 		return rf(ctx, in, opts...)
 	}
-	if rf, ok := ret.Get(0).(func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) *dynamodb.GetItemOutput); ok {
+	if rf, ok := ret.Get(0).(func(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) *dynamodb.BatchGetItemOutput); ok {
 		r0 = rf(ctx, in, opts...)
 	} else {
 		if ret.Get(0) != nil {
-			r0 = ret.Get(0).(*dynamodb.GetItemOutput)
+			r0 = ret.Get(0).(*dynamodb.BatchGetItemOutput)
 		}
 	}
 
-	if rf, ok := ret.Get(1).(func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) error); ok {
+	if rf, ok := ret.Get(1).(func(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) error); ok {
 		r1 = rf(ctx, in, opts...)
 	} else {
 		r1 = ret.Error(1)
@@ -60,21 +60,21 @@ func (_m *Reader) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts .
 	return r0, r1
 }
 
-// Reader_GetItem_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'GetItem'
-type Reader_GetItem_Call struct {
+// Reader_BatchGetItem_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'BatchGetItem'
+type Reader_BatchGetItem_Call struct {
 	*mock.Call
 }
 
-// GetItem is a helper method to define mock.On call
+// BatchGetItem is a helper method to define mock.On call
 //   - ctx context.Context
-//   - in *dynamodb.GetItemInput
+//   - in *dynamodb.BatchGetItemInput
 //   - opts ...func(*dynamodb.Options)
-func (_e *Reader_Expecter) GetItem(ctx interface{}, in interface{}, opts ...interface{}) *Reader_GetItem_Call {
-	return &Reader_GetItem_Call{Call: _e.mock.On("GetItem",
+func (_e *Reader_Expecter) BatchGetItem(ctx interface{}, in interface{}, opts ...interface{}) *Reader_BatchGetItem_Call {
+	return &Reader_BatchGetItem_Call{Call: _e.mock.On("BatchGetItem",
 		append([]interface{}{ctx, in}, opts...)...)}
 }
 
-func (_c *Reader_GetItem_Call) Run(run func(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options))) *Reader_GetItem_Call {
+func (_c *Reader_BatchGetItem_Call) Run(run func(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options))) *Reader_BatchGetItem_Call {
 	_c.Call.Run(func(args mock.Arguments) {
 		variadicArgs := make([]func(*dynamodb.Options), len(args)-2)
 		for i, a := range args[2:] {
@@ -82,17 +82,17 @@ func (_c *Reader_GetItem_Call) Run(run func(ctx context.Context, in *dynamodb.Ge
 				variadicArgs[i] = a.(func(*dynamodb.Options))
 			}
 		}
-		run(args[0].(context.Context), args[1].(*dynamodb.GetItemInput), variadicArgs...)
+		run(args[0].(context.Context), args[1].(*dynamodb.BatchGetItemInput), variadicArgs...)
 	})
 	return _c
 }
 
-func (_c *Reader_GetItem_Call) Return(_a0 *dynamodb.GetItemOutput, _a1 error) *Reader_GetItem_Call {
+func (_c *Reader_BatchGetItem_Call) Return(_a0 *dynamodb.BatchGetItemOutput, _a1 error) *Reader_BatchGetItem_Call {
 	_c.Call.Return(_a0, _a1)
 	return _c
 }
 
-func (_c *Reader_GetItem_Call) RunAndReturn(run func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)) *Reader_GetItem_Call {
+func (_c *Reader_BatchGetItem_Call) RunAndReturn(run func(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)) *Reader_BatchGetItem_Call {
 	_c.Call.Return(run)
 	return _c
 }
