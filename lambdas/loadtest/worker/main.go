@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/campaignkit/campaignkit/internal/awsenv"
 	"github.com/campaignkit/campaignkit/loadtests/distributed"
 	"github.com/campaignkit/campaignkit/loadtests/runner"
 )
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsenv.Config(os.Getenv, "AWS_ENDPOINT_URL_S3")
 	if err != nil {
 		log.Fatalf("aws config: %v", err)
 	}
