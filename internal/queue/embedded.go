@@ -572,47 +572,42 @@ func (q *equeue) purgeDedup(now int64) []string {
 	return keys
 }
 
-// Depth returns the number of visible messages of queue name (SQS's
-// ApproximateNumberOfMessages); 0 for an unknown queue.
-func (e *Embedded) Depth(name string) int {
+// counts expires due visibility timeouts and delays of queue name (waking
+// its long polls when messages became visible) and returns its visible,
+// in-flight and delayed message counts; zeros for an unknown queue.
+func (e *Embedded) counts(name string) (visible, inflight, delayed int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	q := e.queues[name]
 	if q == nil {
-		return 0
+		return 0, 0, 0
 	}
 	if q.expire(time.Now().UnixNano()) {
 		q.notify()
 	}
-	return q.nvisible
+	return q.nvisible, q.inflight, q.delayed
+}
+
+// Depth returns the number of visible messages of queue name (SQS's
+// ApproximateNumberOfMessages); 0 for an unknown queue.
+func (e *Embedded) Depth(name string) int {
+	v, _, _ := e.counts(name)
+	return v
 }
 
 // InFlight returns the number of received, not yet deleted messages whose
 // visibility timeout has not expired (ApproximateNumberOfMessagesNotVisible);
 // 0 for an unknown queue.
 func (e *Embedded) InFlight(name string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	q := e.queues[name]
-	if q == nil {
-		return 0
-	}
-	if q.expire(time.Now().UnixNano()) {
-		q.notify()
-	}
-	return q.inflight
+	_, n, _ := e.counts(name)
+	return n
 }
 
 // Delayed returns the number of messages of queue name still in their
 // DelaySeconds; 0 for an unknown queue.
 func (e *Embedded) Delayed(name string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if q := e.queues[name]; q != nil {
-		q.expire(time.Now().UnixNano())
-		return q.delayed
-	}
-	return 0
+	_, _, d := e.counts(name)
+	return d
 }
 
 // Queues returns the configs of all queues, in no particular order.
